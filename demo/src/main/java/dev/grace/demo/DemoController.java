@@ -1,0 +1,54 @@
+package dev.grace.demo;
+
+import java.lang.management.ManagementFactory;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * What the tests and the benchmark drive: who is serving, a slow request, and an echo
+ * whose body can be checked byte for byte.
+ */
+@RestController
+class DemoController {
+
+	private static final long MAX_SLOW_MILLIS = 60_000;
+
+	private final int generation;
+
+	DemoController(@Value("${GRACE_GENERATION:1}") int generation) {
+		this.generation = generation;
+	}
+
+	@GetMapping(path = "/", produces = MediaType.APPLICATION_JSON_VALUE)
+	Map<String, Object> whoami() {
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("pid", ProcessHandle.current().pid());
+		body.put("generation", this.generation);
+		body.put("started", Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime()).toString());
+		return body;
+	}
+
+	@GetMapping(path = "/slow", produces = MediaType.APPLICATION_JSON_VALUE)
+	Map<String, Object> slow(@RequestParam(defaultValue = "1000") long ms) throws InterruptedException {
+		Thread.sleep(Math.max(0, Math.min(ms, MAX_SLOW_MILLIS)));
+		Map<String, Object> body = new LinkedHashMap<>();
+		body.put("pid", ProcessHandle.current().pid());
+		body.put("sleptMs", ms);
+		return body;
+	}
+
+	@PostMapping(path = "/echo", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
+	byte[] echo(@RequestBody(required = false) byte[] body) {
+		return (body != null) ? body : new byte[0];
+	}
+
+}

@@ -1,0 +1,22 @@
+package dev.grace.boot.autoconfigure;
+
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+
+import dev.grace.boot.handover.NativePosix;
+
+/**
+ * Matches where the handover can work: Linux with {@code /proc} and native POSIX calls.
+ */
+class OnHandoverSupportedCondition extends SpringBootCondition {
+
+	@Override
+	public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+		String reason = NativePosix.unsupportedReason();
+		return (reason == null) ? ConditionOutcome.match("graceful restart is supported")
+				: ConditionOutcome.noMatch(reason);
+	}
+
+}

@@ -1,0 +1,60 @@
+package dev.grace.boot.handover;
+
+import jnr.posix.POSIX;
+import jnr.posix.POSIXFactory;
+
+/**
+ * The native POSIX calls the handover needs (spawn, pipe, read, write, kill, waitpid),
+ * loaded once.
+ */
+public final class NativePosix {
+
+	private static volatile POSIX posix;
+
+	private NativePosix() {
+	}
+
+	/**
+	 * The native implementation.
+	 * @return the POSIX calls
+	 * @throws IllegalStateException when native calls are not available
+	 */
+	public static POSIX get() {
+		POSIX result = posix;
+		if (result == null) {
+			synchronized (NativePosix.class) {
+				result = posix;
+				if (result == null) {
+					result = POSIXFactory.getNativePOSIX();
+					if (!result.isNative()) {
+						throw new IllegalStateException("Native POSIX calls are not available on this platform");
+					}
+					posix = result;
+				}
+			}
+		}
+		return result;
+	}
+
+	/**
+	 * The reason the handover cannot work on this platform, or null when it can.
+	 * @return the reason or null
+	 */
+	public static String unsupportedReason() {
+		String os = System.getProperty("os.name", "");
+		if (!os.toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+			return "graceful restart needs Linux (this is " + os + ")";
+		}
+		if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/proc/self/fd"))) {
+			return "graceful restart needs /proc to be mounted";
+		}
+		try {
+			get();
+			return null;
+		}
+		catch (RuntimeException | LinkageError ex) {
+			return "graceful restart needs native POSIX calls: " + ex.getMessage();
+		}
+	}
+
+}

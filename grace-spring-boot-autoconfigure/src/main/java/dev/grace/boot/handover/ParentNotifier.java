@@ -1,0 +1,45 @@
+package dev.grace.boot.handover;
+
+import jnr.constants.platform.Fcntl;
+import jnr.posix.POSIX;
+
+/**
+ * The child's end of the readiness pipe: one byte when the application is fully started,
+ * then the descriptor is closed so no grandchild holds it.
+ */
+public final class ParentNotifier {
+
+	private static final int FD_CLOEXEC = 1;
+
+	private final Lineage lineage;
+
+	private boolean notified;
+
+	public ParentNotifier(Lineage lineage) {
+		this.lineage = lineage;
+		if (lineage.hasParent()) {
+			NativePosix.get().fcntlInt(lineage.readyFd(), Fcntl.F_SETFD, FD_CLOEXEC);
+		}
+	}
+
+	/**
+	 * Tells the parent this process is ready. Does nothing without a parent or the second
+	 * time.
+	 * @return true if the parent was told now
+	 */
+	public synchronized boolean notifyReady() {
+		if (!this.lineage.hasParent() || this.notified) {
+			return false;
+		}
+		this.notified = true;
+		POSIX posix = NativePosix.get();
+		int written = posix.write(this.lineage.readyFd(), new byte[] { 1 }, 1);
+		posix.close(this.lineage.readyFd());
+		if (written != 1) {
+			throw new IllegalStateException("Could not tell parent pid " + this.lineage.parentPid()
+					+ " that this process is ready: errno " + posix.errno());
+		}
+		return true;
+	}
+
+}

@@ -1,0 +1,263 @@
+package dev.grace.boot.tomcat;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NetworkChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.juli.logging.Log;
+import org.apache.juli.logging.LogFactory;
+import org.apache.tomcat.util.net.NioEndpoint;
+
+import dev.grace.boot.handover.InheritedSockets;
+import dev.grace.boot.handover.InheritedSockets.Claimed;
+import dev.grace.boot.handover.ServingListeners;
+
+/**
+ * A {@link NioEndpoint} that can take its server socket from the previous process and
+ * stop accepting without losing a connection on a socket another process shares.
+ * <p>
+ * Tomcat's own pause loses requests on a shared socket: a paused acceptor destroys what
+ * it accepts, the self-connect that unlocks {@code accept()} may be taken by the other
+ * process, and a paused processor answers a keep-alive request with 503 or closes it
+ * unanswered. Here stopping to accept is: close this process's descriptor of the socket
+ * (never {@code shutdown()}, which would act on the socket both processes share), let
+ * the acceptor leave {@code accept()}, and keep serving every connection already open,
+ * with keep-alive off so each one closes after its next response.
+ * <p>
+ * The four protected methods that touch the server socket are overridden together, as
+ * {@link NioEndpoint} documents for custom server sockets.
+ */
+public class GraceNioEndpoint extends NioEndpoint {
+
+	private static final Log log = LogFactory.getLog(GraceNioEndpoint.class);
+
+	private static final long ACCEPTOR_EXIT_WAIT_MILLIS = 5_000;
+
+	private volatile ServerSocketChannel serverSocket;
+
+	private volatile String listenerName;
+
+	private volatile InheritedSockets inherited = InheritedSockets.none();
+
+	private volatile ServingListeners serving;
+
+	private volatile Duration drainTimeout = Duration.ofSeconds(30);
+
+	// Tomcat's own server socket code is used for what this class does not handle
+	// (inherited channel on fd 0, Unix domain sockets).
+	private volatile boolean delegate;
+
+	private volatile boolean acceptingStopped;
+
+	private volatile boolean drainRequested;
+
+	private volatile CountDownLatch acceptorParked = new CountDownLatch(1);
+
+	private volatile CountDownLatch acceptorRelease = new CountDownLatch(1);
+
+	/**
+	 * Connects this endpoint to the handover.
+	 * @param name the listener name handed to the next process
+	 * @param inherited sockets this process inherited
+	 * @param serving where to record the socket this endpoint accepts on
+	 * @param drainTimeout how long a drain waits for open connections to finish
+	 */
+	public void attach(String name, InheritedSockets inherited, ServingListeners serving, Duration drainTimeout) {
+		this.listenerName = name;
+		this.inherited = inherited;
+		this.serving = serving;
+		this.drainTimeout = drainTimeout;
+	}
+
+	public String getListenerName() {
+		return this.listenerName;
+	}
+
+	@Override
+	protected void initServerSocket() throws Exception {
+		this.delegate = getUseInheritedChannel() || getUnixDomainSocketPath() != null;
+		if (this.delegate) {
+			super.initServerSocket();
+			return;
+		}
+		this.acceptingStopped = false;
+		this.drainRequested = false;
+		this.acceptorParked = new CountDownLatch(1);
+		this.acceptorRelease = new CountDownLatch(1);
+		Claimed claimed = (this.listenerName != null)
+				? this.inherited.claim(this.listenerName, getAddress(), getPortWithOffset()) : null;
+		ServerSocketChannel channel;
+		if (claimed != null) {
+			channel = claimed.channel();
+			log.info("Adopted inherited socket " + claimed.socket() + " for listener '" + this.listenerName + "'");
+		}
+		else {
+			channel = ServerSocketChannel.open();
+			getSocketProperties().setProperties(channel.socket());
+			channel.bind(new InetSocketAddress(getAddress(), getPortWithOffset()), getAcceptCount());
+		}
+		channel.configureBlocking(true);
+		this.serverSocket = channel;
+		if (this.serving != null && this.listenerName != null) {
+			this.serving.register(this.listenerName, channel);
+		}
+	}
+
+	@Override
+	protected NetworkChannel getServerSocket() {
+		return this.delegate ? super.getServerSocket() : this.serverSocket;
+	}
+
+	@Override
+	protected SocketChannel serverSocketAccept() throws Exception {
+		if (this.delegate) {
+			return super.serverSocketAccept();
+		}
+		try {
+			return this.serverSocket.accept();
+		}
+		catch (ClosedChannelException ex) {
+			if (!this.acceptingStopped) {
+				throw ex;
+			}
+			return parkAcceptor(ex);
+		}
+	}
+
+	// The acceptor stays here until Tomcat asks it to stop: a null socket then ends its
+	// loop without Tomcat logging an accept failure.
+	private SocketChannel parkAcceptor(ClosedChannelException closed) throws ClosedChannelException {
+		this.acceptorParked.countDown();
+		try {
+			while (isRunning() && !this.acceptorRelease.await(50, TimeUnit.MILLISECONDS)) {
+				// waiting for stop
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		if (!isRunning()) {
+			throw closed;
+		}
+		return null;
+	}
+
+	@Override
+	protected boolean setSocketOptions(SocketChannel socket) {
+		if (socket == null) {
+			countDownConnection();
+			return true;
+		}
+		return super.setSocketOptions(socket);
+	}
+
+	@Override
+	protected void destroySocket(SocketChannel socket) {
+		if (socket == null) {
+			countDownConnection();
+			return;
+		}
+		super.destroySocket(socket);
+	}
+
+	/**
+	 * Spring Boot's graceful shutdown starts here: stop accepting, but do not pause, so
+	 * requests already on their way are answered (with {@code Connection: close}).
+	 */
+	@Override
+	public void pause() {
+		if (this.delegate || this.serverSocket == null) {
+			super.pause();
+			return;
+		}
+		this.drainRequested = true;
+		stopAccepting();
+	}
+
+	@Override
+	protected void unlockAccept() {
+		if (this.delegate) {
+			super.unlockAccept();
+			return;
+		}
+		stopAccepting();
+	}
+
+	@Override
+	public int getMaxKeepAliveRequests() {
+		return this.acceptingStopped ? 1 : super.getMaxKeepAliveRequests();
+	}
+
+	@Override
+	public void stopInternal() {
+		if (!this.delegate && this.serverSocket != null) {
+			stopAccepting();
+			if (this.drainRequested) {
+				long left = awaitConnectionsClose(this.drainTimeout.toMillis());
+				if (left <= 0 && !getConnections().isEmpty()) {
+					log.warn("Listener '" + this.listenerName + "': " + getConnections().size()
+							+ " connection(s) still open after " + this.drainTimeout + " (grace.drain-timeout); closing");
+				}
+			}
+		}
+		// the parked acceptor sees the endpoint stop running and leaves quietly
+		super.stopInternal();
+	}
+
+	@Override
+	protected void doCloseServerSocket() throws IOException {
+		if (this.delegate) {
+			super.doCloseServerSocket();
+			return;
+		}
+		this.acceptorRelease.countDown();
+		ServerSocketChannel channel = this.serverSocket;
+		if (channel != null) {
+			closeChannel(channel);
+			this.serverSocket = null;
+		}
+	}
+
+	private synchronized void stopAccepting() {
+		if (this.acceptingStopped) {
+			return;
+		}
+		ServerSocketChannel channel = this.serverSocket;
+		if (channel == null) {
+			return;
+		}
+		this.acceptingStopped = true;
+		// Closing wakes the acceptor out of accept(); a connection it took just before
+		// is still served, because the acceptor has not been told to stop yet.
+		closeChannel(channel);
+		try {
+			if (isRunning() && this.acceptor != null
+					&& !this.acceptorParked.await(ACCEPTOR_EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+				log.warn("Listener '" + this.listenerName + "': acceptor did not leave accept() in "
+						+ ACCEPTOR_EXIT_WAIT_MILLIS + " ms");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void closeChannel(ServerSocketChannel channel) {
+		if (this.serving != null) {
+			this.serving.unregister(channel);
+		}
+		try {
+			channel.close();
+		}
+		catch (IOException ex) {
+			log.warn("Listener '" + this.listenerName + "': closing the server socket failed", ex);
+		}
+	}
+
+}
