@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
@@ -24,6 +25,8 @@ class DemoController {
 
 	private final int generation;
 
+	private final AtomicInteger slowInFlight = new AtomicInteger();
+
 	DemoController(@Value("${GRACE_GENERATION:1}") int generation) {
 		this.generation = generation;
 	}
@@ -34,12 +37,19 @@ class DemoController {
 		body.put("pid", ProcessHandle.current().pid());
 		body.put("generation", this.generation);
 		body.put("started", Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime()).toString());
+		body.put("slowInFlight", this.slowInFlight.get());
 		return body;
 	}
 
 	@GetMapping(path = "/slow", produces = MediaType.APPLICATION_JSON_VALUE)
 	Map<String, Object> slow(@RequestParam(defaultValue = "1000") long ms) throws InterruptedException {
-		Thread.sleep(Math.max(0, Math.min(ms, MAX_SLOW_MILLIS)));
+		this.slowInFlight.incrementAndGet();
+		try {
+			Thread.sleep(Math.max(0, Math.min(ms, MAX_SLOW_MILLIS)));
+		}
+		finally {
+			this.slowInFlight.decrementAndGet();
+		}
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("pid", ProcessHandle.current().pid());
 		body.put("sleptMs", ms);

@@ -1,0 +1,151 @@
+package dev.grace.demo;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.grace.demo.support.DemoProcess;
+import dev.grace.demo.support.Processes;
+import dev.grace.demo.support.RawHttp;
+import dev.grace.demo.support.RawHttp.Response;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The handover as a user sees it: the demo jar in its own process, real signals, real
+ * HTTP over 127.0.0.1, pids and exit codes checked.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class HandoverIT {
+
+	private static final Duration HANDOVER = Duration.ofSeconds(60);
+
+	@Test
+	void usr2HandsBothPortsToANewProcessAndTheOldOneExitsZero() throws Exception {
+		try (DemoProcess demo = DemoProcess.start()) {
+			long oldPid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			assertThat(oldPid).isEqualTo(demo.firstPid());
+
+			Processes.signal(oldPid, Processes.SIGUSR2);
+
+			long newPid = demo.awaitGeneration(2, HANDOVER).jsonLong("pid");
+			assertThat(newPid).isNotEqualTo(oldPid);
+			assertThat(demo.awaitExit(oldPid, HANDOVER)).hasValue(0);
+			Response status = RawHttp.get(demo.managementPort(), "/actuator/grace");
+			assertThat(status.status()).isEqualTo(200);
+			assertThat(status.jsonLong("pid")).isEqualTo(newPid);
+			assertThat(status.jsonLong("generation")).isEqualTo(2);
+			assertThat(status.text()).contains("\"state\":\"serving\"", "\"name\":\"server\"",
+					"\"name\":\"management\"", "\"fd\":3", "\"fd\":4");
+			assertThat(demo.livePids()).containsExactly(newPid);
+		}
+	}
+
+	@Test
+	void actuatorRestartsTwiceInARow() throws Exception {
+		try (DemoProcess demo = DemoProcess.start()) {
+			long first = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+
+			Response accepted = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
+			assertThat(accepted.status()).isEqualTo(202);
+			assertThat(accepted.text()).contains("restart started", "\"trigger\":\"actuator\"");
+			long second = demo.awaitGeneration(2, HANDOVER).jsonLong("pid");
+			assertThat(demo.awaitExit(first, HANDOVER)).hasValue(0);
+
+			assertThat(RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null).status()).isEqualTo(202);
+			long third = demo.awaitGeneration(3, HANDOVER).jsonLong("pid");
+			assertThat(demo.awaitExit(second, HANDOVER)).hasValue(0);
+			assertThat(third).isNotIn(first, second);
+			assertThat(demo.livePids()).containsExactly(third);
+		}
+	}
+
+	@Test
+	void slowRequestStartedBeforeTheHandoverCompletesOnTheOldProcess() throws Exception {
+		try (DemoProcess demo = DemoProcess.start()) {
+			long oldPid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			CompletableFuture<Response> slow = CompletableFuture
+				.supplyAsync(() -> call(() -> RawHttp.get(demo.port(), "/slow?ms=4000")));
+			awaitSlowInFlight(demo);
+
+			Processes.signal(oldPid, Processes.SIGUSR2);
+
+			Response response = slow.get(60, TimeUnit.SECONDS);
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.jsonLong("pid")).isEqualTo(oldPid);
+			demo.awaitGeneration(2, HANDOVER);
+			assertThat(demo.awaitExit(oldPid, HANDOVER)).hasValue(0);
+		}
+	}
+
+	@Test
+	void termCompletesTheRequestInFlightAndExitsZero() throws Exception {
+		try (DemoProcess demo = DemoProcess.start()) {
+			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			CompletableFuture<Response> slow = CompletableFuture
+				.supplyAsync(() -> call(() -> RawHttp.get(demo.port(), "/slow?ms=2000")));
+			awaitSlowInFlight(demo);
+
+			Processes.signal(pid, Processes.SIGTERM);
+
+			Response response = slow.get(60, TimeUnit.SECONDS);
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.jsonLong("pid")).isEqualTo(pid);
+			assertThat(demo.awaitExit(pid, Duration.ofSeconds(30))).hasValue(0);
+			assertThat(demo.livePids()).isEmpty();
+			assertThatExceptionOfType(ConnectException.class).isThrownBy(() -> RawHttp.get(demo.port(), "/"));
+		}
+	}
+
+	@Test
+	void disabledBindsAsUsualAndIgnoresRestartRequests() throws Exception {
+		try (DemoProcess demo = DemoProcess.start("--grace.enabled=false")) {
+			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			assertThat(RawHttp.get(demo.managementPort(), "/actuator/grace").status()).isEqualTo(404);
+			assertThat(RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null).status()).isEqualTo(404);
+
+			assertThat(demo.log()).doesNotContain("Adopted inherited socket", "HotSpot uses SIGUSR2");
+
+			// With no handler installed, SIGUSR2 gets the stock JVM's treatment (HotSpot's
+			// suspend signal: it aborts). What must not happen is a restart; that cannot be
+			// awaited, so watch for a bounded time that no other process appears.
+			Processes.signal(pid, Processes.SIGUSR2);
+			long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+			while (System.nanoTime() < until) {
+				assertThat(demo.livePids()).isSubsetOf(pid);
+				Thread.sleep(50);
+			}
+			assertThat(demo.log()).doesNotContain("Restart requested");
+		}
+	}
+
+	private static void awaitSlowInFlight(DemoProcess demo) throws IOException, InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (RawHttp.get(demo.port(), "/").jsonLong("slowInFlight") < 1) {
+			assertThat(System.nanoTime()).as("slow request in flight").isLessThan(deadline);
+			Thread.sleep(10);
+		}
+	}
+
+	static <T> T call(IoCall<T> call) {
+		try {
+			return call.call();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	interface IoCall<T> {
+
+		T call() throws IOException;
+
+	}
+
+}

@@ -1,0 +1,233 @@
+package dev.grace.demo.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import dev.grace.demo.support.RawHttp.Response;
+
+/**
+ * The demo jar running as a real process on two loopback ports, with every process of
+ * its restart chain found and killed on {@link #close()}, however the test ended. All
+ * processes of one instance carry a unique marker argument, so even one the test never
+ * saw is found in {@code /proc}.
+ */
+public final class DemoProcess implements AutoCloseable {
+
+	public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+	private final Process first;
+
+	private final int port;
+
+	private final int managementPort;
+
+	private final Path log;
+
+	private final String marker;
+
+	private DemoProcess(Process first, int port, int managementPort, Path log, String marker) {
+		this.first = first;
+		this.port = port;
+		this.managementPort = managementPort;
+		this.log = log;
+		this.marker = marker;
+	}
+
+	/**
+	 * Starts the demo jar.
+	 * @param env extra environment
+	 * @param args extra application arguments
+	 * @return the running demo (not yet ready)
+	 */
+	public static DemoProcess start(Map<String, String> env, String... args) {
+		Processes.init();
+		try {
+			int port = freePort();
+			int managementPort = freePort();
+			String marker = "--grace.test-run=" + UUID.randomUUID();
+			Path log = Files.createTempFile("grace-demo-", ".log");
+			List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+					"-jar", jar().toString(), "--server.port=" + port, "--management.server.port=" + managementPort,
+					marker));
+			command.addAll(List.of(args));
+			ProcessBuilder builder = new ProcessBuilder(command).directory(log.getParent().toFile())
+				.redirectErrorStream(true)
+				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+			builder.environment().putAll(env);
+			return new DemoProcess(builder.start(), port, managementPort, log, marker);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	public static DemoProcess start(String... args) {
+		return start(Map.of(), args);
+	}
+
+	public static Path jar() {
+		String jar = System.getProperty("demo.jar");
+		if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+			throw new IllegalStateException("System property demo.jar must name the built demo jar, was " + jar);
+		}
+		return Path.of(jar);
+	}
+
+	static String javaExecutable() {
+		return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket()) {
+			socket.bind(new InetSocketAddress("127.0.0.1", 0));
+			return socket.getLocalPort();
+		}
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	public int managementPort() {
+		return this.managementPort;
+	}
+
+	public long firstPid() {
+		return this.first.pid();
+	}
+
+	/**
+	 * Waits until the main port answers {@code GET /} from the given generation and the
+	 * management port answers too.
+	 * @param generation the generation
+	 * @param timeout how long to wait
+	 * @return the response
+	 */
+	public Response awaitGeneration(int generation, Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		Throwable last = null;
+		while (System.nanoTime() < deadline) {
+			try {
+				Response response = RawHttp.get(this.port, "/");
+				if (response.status() == 200 && response.jsonLong("generation") == generation
+						&& RawHttp.get(this.managementPort, "/actuator/health").status() == 200) {
+					return response;
+				}
+				last = new IllegalStateException("answered " + response.text());
+			}
+			catch (IOException ex) {
+				last = ex; // not listening yet
+			}
+			if (!this.first.isAlive() && generation == 1) {
+				throw new IllegalStateException("Demo exited with " + this.first.exitValue() + ":\n" + log());
+			}
+			pause(100);
+		}
+		throw new IllegalStateException(
+				"Generation " + generation + " did not serve within " + timeout + " (last: " + last + ")\n" + log());
+	}
+
+	/**
+	 * Waits for a process of this demo to exit and returns its exit code.
+	 * @param pid the process
+	 * @param timeout how long to wait
+	 * @return the exit code, or empty if it is still running
+	 */
+	public OptionalInt awaitExit(long pid, Duration timeout) {
+		if (pid == this.first.pid()) {
+			try {
+				return this.first.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+						? OptionalInt.of(this.first.exitValue()) : OptionalInt.empty();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return OptionalInt.empty();
+			}
+		}
+		return Processes.awaitExit(pid, timeout);
+	}
+
+	/**
+	 * The pids of every live process of this demo.
+	 * @return the pids
+	 */
+	public List<Long> livePids() {
+		try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+			return procs.filter((p) -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+				.filter(this::isOurs)
+				.map((p) -> Long.parseLong(p.getFileName().toString()))
+				.toList();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private boolean isOurs(Path proc) {
+		try {
+			String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+			return cmdline.contains(this.marker) && !isZombie(proc);
+		}
+		catch (IOException ex) {
+			return false; // exited while we looked
+		}
+	}
+
+	private static boolean isZombie(Path proc) throws IOException {
+		String stat = Files.readString(proc.resolve("stat"));
+		return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+	}
+
+	public String log() {
+		try {
+			return Files.readString(this.log);
+		}
+		catch (IOException ex) {
+			return "(no log: " + ex + ")";
+		}
+	}
+
+	static void pause(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		List<Long> pids = livePids();
+		for (long pid : pids) {
+			Processes.signal(pid, Processes.SIGKILL);
+		}
+		this.first.destroyForcibly();
+		for (long pid : pids) {
+			if (pid != this.first.pid()) {
+				Processes.awaitExit(pid, Duration.ofSeconds(10));
+			}
+		}
+		try {
+			this.first.waitFor(10, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}
