@@ -54,10 +54,13 @@ public final class InheritedSockets {
 			checked.add(ProcNet.listeningSocket(fd.fd()));
 		}
 		for (int i = 0; i < fds.size(); i++) {
-			sockets.unclaimed.put(fds.get(i),
-					new Adopted(checked.get(i), ServerSocketChannels.fromFd(fds.get(i).fd())));
+			sockets.add(fds.get(i).name(), checked.get(i), ServerSocketChannels.fromFd(fds.get(i).fd()));
 		}
 		return sockets;
+	}
+
+	synchronized void add(String name, ListeningSocket socket, ServerSocketChannel channel) {
+		this.unclaimed.put(new InheritedFd(socket.fd(), name), new Adopted(socket, channel));
 	}
 
 	/**

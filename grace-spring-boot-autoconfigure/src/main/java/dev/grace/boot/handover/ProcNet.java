@@ -85,16 +85,18 @@ public final class ProcNet {
 	 * @return the descriptor numbers
 	 */
 	public static List<Integer> openFds() {
+		List<Integer> listed;
 		try (Stream<Path> fds = Files.list(FD_DIR)) {
-			return fds.map((path) -> path.getFileName().toString())
+			listed = fds.map((path) -> path.getFileName().toString())
 				.filter((name) -> name.chars().allMatch(Character::isDigit))
 				.map(Integer::valueOf)
-				.sorted()
 				.toList();
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Cannot list " + FD_DIR, ex);
 		}
+		// drops the descriptor the listing itself used, closed by now
+		return listed.stream().filter((fd) -> Files.isSymbolicLink(FD_DIR.resolve(fd.toString()))).sorted().toList();
 	}
 
 	static InetAddress normalize(InetAddress address) {
