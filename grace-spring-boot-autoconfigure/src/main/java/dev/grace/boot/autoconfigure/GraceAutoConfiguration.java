@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 import dev.grace.boot.actuate.GraceEndpoint;
+import dev.grace.boot.handover.AcceptGate;
 import dev.grace.boot.handover.ChildCommand;
 import dev.grace.boot.handover.ChildSpawner;
 import dev.grace.boot.handover.InheritedSockets;
@@ -81,9 +82,14 @@ public class GraceAutoConfiguration {
 		}
 
 		@Bean
+		AcceptGate graceAcceptGate() {
+			return AcceptGate.closed();
+		}
+
+		@Bean
 		GraceTomcatCustomizer graceTomcatCustomizer(InheritedSockets inherited, ServingListeners serving,
-				GraceProperties properties) {
-			return new GraceTomcatCustomizer("server", inherited, serving, properties.drainTimeout());
+				GraceProperties properties, AcceptGate gate) {
+			return new GraceTomcatCustomizer("server", inherited, serving, properties.drainTimeout(), gate);
 		}
 
 		@Bean
@@ -103,8 +109,8 @@ public class GraceAutoConfiguration {
 
 		@Bean
 		GraceLifecycle graceLifecycle(Upgrader upgrader, InheritedSockets inherited, Lineage lineage,
-				ProcessExit exit) {
-			return new GraceLifecycle(upgrader, inherited, new ParentNotifier(lineage), exit, ENV);
+				ProcessExit exit, AcceptGate gate) {
+			return new GraceLifecycle(upgrader, inherited, gate, new ParentNotifier(lineage), exit, ENV);
 		}
 
 		@Configuration(proxyBeanMethods = false)

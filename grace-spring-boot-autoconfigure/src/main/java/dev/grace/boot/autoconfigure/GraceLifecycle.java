@@ -6,9 +6,12 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.ApplicationListener;
+import org.springframework.context.event.EventListener;
 
+import dev.grace.boot.handover.AcceptGate;
 import dev.grace.boot.handover.InheritedSockets;
 import dev.grace.boot.handover.ParentNotifier;
 import dev.grace.boot.handover.RestartSignals;
@@ -16,18 +19,21 @@ import dev.grace.boot.handover.UpgradeRefusedException;
 import dev.grace.boot.handover.Upgrader;
 
 /**
- * Ties the handover to the application's life: once it is ready, inherited sockets no
- * connector claimed are closed, the parent (if any) is told, and the signals are
- * installed; when the context closes, a restart under way is abandoned and its child
- * stopped.
+ * Ties the handover to the application's life. Once it is ready and accepting traffic
+ * (readiness turns to {@code ACCEPTING_TRAFFIC} right after {@link ApplicationReadyEvent}),
+ * inherited sockets no connector claimed are closed, connectors start accepting on the
+ * inherited ones, the parent (if any) is told, and the signals are installed. When the
+ * context closes, a restart under way is abandoned and its child stopped.
  */
-class GraceLifecycle implements ApplicationListener<ApplicationReadyEvent>, DisposableBean {
+class GraceLifecycle implements DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(GraceLifecycle.class);
 
 	private final Upgrader upgrader;
 
 	private final InheritedSockets inherited;
+
+	private final AcceptGate gate;
 
 	private final ParentNotifier parent;
 
@@ -37,18 +43,33 @@ class GraceLifecycle implements ApplicationListener<ApplicationReadyEvent>, Disp
 
 	private final RestartSignals signals = new RestartSignals();
 
-	GraceLifecycle(Upgrader upgrader, InheritedSockets inherited, ParentNotifier parent, ProcessExit exit,
-			Map<String, String> env) {
+	private volatile boolean started;
+
+	private volatile boolean ready;
+
+	GraceLifecycle(Upgrader upgrader, InheritedSockets inherited, AcceptGate gate, ParentNotifier parent,
+			ProcessExit exit, Map<String, String> env) {
 		this.upgrader = upgrader;
 		this.inherited = inherited;
+		this.gate = gate;
 		this.parent = parent;
 		this.exit = exit;
 		this.env = env;
 	}
 
-	@Override
-	public void onApplicationEvent(ApplicationReadyEvent event) {
+	@EventListener
+	void onApplicationReady(ApplicationReadyEvent event) {
+		this.started = true;
+	}
+
+	@EventListener
+	synchronized void onReadiness(AvailabilityChangeEvent<ReadinessState> event) {
+		if (!this.started || this.ready || event.getState() != ReadinessState.ACCEPTING_TRAFFIC) {
+			return;
+		}
+		this.ready = true;
 		this.inherited.closeUnclaimed();
+		this.gate.open();
 		this.upgrader.markReady();
 		this.signals.install(this::restartOnSignal, this::stopOnSignal, this.env);
 		if (this.parent.notifyReady()) {

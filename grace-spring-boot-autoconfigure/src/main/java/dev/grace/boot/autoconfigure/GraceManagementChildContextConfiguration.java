@@ -7,6 +7,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.context.annotation.Bean;
 
+import dev.grace.boot.handover.AcceptGate;
 import dev.grace.boot.handover.InheritedSockets;
 import dev.grace.boot.handover.ServingListeners;
 import dev.grace.boot.tomcat.GraceTomcatCustomizer;
@@ -23,8 +24,8 @@ class GraceManagementChildContextConfiguration {
 
 	@Bean
 	GraceTomcatCustomizer graceManagementTomcatCustomizer(InheritedSockets inherited, ServingListeners serving,
-			GraceProperties properties) {
-		return new GraceTomcatCustomizer("management", inherited, serving, properties.drainTimeout());
+			GraceProperties properties, AcceptGate gate) {
+		return new GraceTomcatCustomizer("management", inherited, serving, properties.drainTimeout(), gate);
 	}
 
 }

@@ -20,10 +20,22 @@ public final class ServingListeners {
 	 * Records a listener that started accepting.
 	 * @param name its name, unique in this process
 	 * @param channel its bound channel
+	 * @param stopAccepting makes the listener stop accepting on it, keeping its open
+	 * connections
 	 */
-	public void register(String name, ServerSocketChannel channel) {
+	public void register(String name, ServerSocketChannel channel, Runnable stopAccepting) {
 		this.listeners.removeIf((listener) -> listener.name().equals(name));
-		this.listeners.add(new Listener(name, channel));
+		this.listeners.add(new Listener(name, channel, stopAccepting));
+	}
+
+	/**
+	 * Makes every listener stop accepting: the next process takes all new connections
+	 * from here on.
+	 */
+	public void stopAccepting() {
+		for (Listener listener : this.listeners) {
+			listener.stopAccepting().run();
+		}
 	}
 
 	/**
@@ -71,7 +83,7 @@ public final class ServingListeners {
 	public record NamedSocket(String name, ListeningSocket socket) {
 	}
 
-	private record Listener(String name, ServerSocketChannel channel) {
+	private record Listener(String name, ServerSocketChannel channel, Runnable stopAccepting) {
 	}
 
 }

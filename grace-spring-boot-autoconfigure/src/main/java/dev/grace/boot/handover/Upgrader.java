@@ -153,6 +153,9 @@ public final class Upgrader {
 		logger.info("Child pid " + spawned.pid() + " is ready after " + readyAfterMillis
 				+ " ms; handing over and draining");
 		this.events.accept(new UpgradeEvent(this, Step.CHILD_READY, spawned.pid(), null));
+		// Before the context starts closing (and readiness turns to refusing traffic),
+		// so that no new connection reaches this process any more.
+		this.listeners.stopAccepting();
 		this.events.accept(new UpgradeEvent(this, Step.HANDED_OVER, spawned.pid(), null));
 		this.handOver.run();
 	}

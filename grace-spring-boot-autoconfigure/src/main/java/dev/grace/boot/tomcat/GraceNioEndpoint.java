@@ -14,6 +14,7 @@ import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
 import org.apache.tomcat.util.net.NioEndpoint;
 
+import dev.grace.boot.handover.AcceptGate;
 import dev.grace.boot.handover.InheritedSockets;
 import dev.grace.boot.handover.InheritedSockets.Claimed;
 import dev.grace.boot.handover.ServingListeners;
@@ -49,6 +50,10 @@ public class GraceNioEndpoint extends NioEndpoint {
 
 	private volatile Duration drainTimeout = Duration.ofSeconds(30);
 
+	private volatile AcceptGate inheritedGate = AcceptGate.opened();
+
+	private volatile AcceptGate gate = AcceptGate.opened();
+
 	// Tomcat's own server socket code is used for what this class does not handle
 	// (inherited channel on fd 0, Unix domain sockets).
 	private volatile boolean delegate;
@@ -67,12 +72,15 @@ public class GraceNioEndpoint extends NioEndpoint {
 	 * @param inherited sockets this process inherited
 	 * @param serving where to record the socket this endpoint accepts on
 	 * @param drainTimeout how long a drain waits for open connections to finish
+	 * @param inheritedGate what an inherited socket waits for before accepting
 	 */
-	public void attach(String name, InheritedSockets inherited, ServingListeners serving, Duration drainTimeout) {
+	public void attach(String name, InheritedSockets inherited, ServingListeners serving, Duration drainTimeout,
+			AcceptGate inheritedGate) {
 		this.listenerName = name;
 		this.inherited = inherited;
 		this.serving = serving;
 		this.drainTimeout = drainTimeout;
+		this.inheritedGate = inheritedGate;
 	}
 
 	public String getListenerName() {
@@ -95,9 +103,11 @@ public class GraceNioEndpoint extends NioEndpoint {
 		ServerSocketChannel channel;
 		if (claimed != null) {
 			channel = claimed.channel();
+			this.gate = this.inheritedGate;
 			log.info("Adopted inherited socket " + claimed.socket() + " for listener '" + this.listenerName + "'");
 		}
 		else {
+			this.gate = AcceptGate.opened();
 			channel = ServerSocketChannel.open();
 			getSocketProperties().setProperties(channel.socket());
 			channel.bind(new InetSocketAddress(getAddress(), getPortWithOffset()), getAcceptCount());
@@ -105,7 +115,7 @@ public class GraceNioEndpoint extends NioEndpoint {
 		channel.configureBlocking(true);
 		this.serverSocket = channel;
 		if (this.serving != null && this.listenerName != null) {
-			this.serving.register(this.listenerName, channel);
+			this.serving.register(this.listenerName, channel, this::stopAccepting);
 		}
 	}
 
@@ -119,20 +129,25 @@ public class GraceNioEndpoint extends NioEndpoint {
 		if (this.delegate) {
 			return super.serverSocketAccept();
 		}
-		try {
-			return this.serverSocket.accept();
+		while (!this.acceptingStopped && isRunning() && !this.gate.await(50)) {
+			// the application is not ready: the other process accepts meanwhile
 		}
-		catch (ClosedChannelException ex) {
-			if (!this.acceptingStopped) {
-				throw ex;
+		if (!this.acceptingStopped && isRunning()) {
+			try {
+				return this.serverSocket.accept();
 			}
-			return parkAcceptor(ex);
+			catch (ClosedChannelException ex) {
+				if (!this.acceptingStopped) {
+					throw ex;
+				}
+			}
 		}
+		return parkAcceptor();
 	}
 
 	// The acceptor stays here until Tomcat asks it to stop: a null socket then ends its
 	// loop without Tomcat logging an accept failure.
-	private SocketChannel parkAcceptor(ClosedChannelException closed) throws ClosedChannelException {
+	private SocketChannel parkAcceptor() throws ClosedChannelException {
 		this.acceptorParked.countDown();
 		try {
 			while (isRunning() && !this.acceptorRelease.await(50, TimeUnit.MILLISECONDS)) {
@@ -143,7 +158,7 @@ public class GraceNioEndpoint extends NioEndpoint {
 			Thread.currentThread().interrupt();
 		}
 		if (!isRunning()) {
-			throw closed;
+			throw new ClosedChannelException();
 		}
 		return null;
 	}
@@ -224,7 +239,11 @@ public class GraceNioEndpoint extends NioEndpoint {
 		}
 	}
 
-	private synchronized void stopAccepting() {
+	/**
+	 * Stops accepting new connections, keeping those already open; returns once the
+	 * acceptor has left {@code accept()}.
+	 */
+	public synchronized void stopAccepting() {
 		if (this.acceptingStopped) {
 			return;
 		}

@@ -11,6 +11,7 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.Ordered;
 
+import dev.grace.boot.handover.AcceptGate;
 import dev.grace.boot.handover.InheritedSockets;
 import dev.grace.boot.handover.ServingListeners;
 
@@ -31,19 +32,23 @@ public class GraceTomcatCustomizer implements WebServerFactoryCustomizer<TomcatS
 
 	private final Duration drainTimeout;
 
+	private final AcceptGate inheritedGate;
+
 	/**
 	 * Creates a customizer.
 	 * @param name the main connector's listener name ({@code server}, {@code management})
 	 * @param inherited sockets this process inherited
 	 * @param serving where listeners record their sockets
 	 * @param drainTimeout how long a drain waits for open connections
+	 * @param inheritedGate what inherited sockets wait for before accepting
 	 */
 	public GraceTomcatCustomizer(String name, InheritedSockets inherited, ServingListeners serving,
-			Duration drainTimeout) {
+			Duration drainTimeout, AcceptGate inheritedGate) {
 		this.name = name;
 		this.inherited = inherited;
 		this.serving = serving;
 		this.drainTimeout = drainTimeout;
+		this.inheritedGate = inheritedGate;
 	}
 
 	@Override
@@ -59,7 +64,8 @@ public class GraceTomcatCustomizer implements WebServerFactoryCustomizer<TomcatS
 
 	private void attach(Connector connector, String listenerName) {
 		if (connector.getProtocolHandler() instanceof GraceHttp11NioProtocol protocol) {
-			protocol.getGraceEndpoint().attach(listenerName, this.inherited, this.serving, this.drainTimeout);
+			protocol.getGraceEndpoint()
+				.attach(listenerName, this.inherited, this.serving, this.drainTimeout, this.inheritedGate);
 		}
 		else {
 			logger.warn("Connector on port " + connector.getPort() + " uses " + connector.getProtocolHandlerClassName()

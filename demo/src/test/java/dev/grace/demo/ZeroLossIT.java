@@ -1,0 +1,89 @@
+package dev.grace.demo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.grace.demo.support.DemoProcess;
+import dev.grace.demo.support.MixedLoad;
+import dev.grace.demo.support.MixedLoad.Kind;
+import dev.grace.demo.support.MixedLoad.Sample;
+import dev.grace.demo.support.Processes;
+import dev.grace.demo.support.RawHttp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three handovers in a row (signal, actuator, signal) under the mixed load: not one
+ * request may fail, and every process that served must have exited with 0.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class ZeroLossIT {
+
+	private static final Duration HANDOVER = Duration.ofSeconds(60);
+
+	@Test
+	void threeHandoversUnderMixedLoadLoseNothing() throws Exception {
+		try (DemoProcess demo = DemoProcess.start()) {
+			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			List<Sample> samples;
+			try (MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500)) {
+				for (int generation = 2; generation <= 4; generation++) {
+					awaitEveryKindServedBy(load, demo);
+					if (generation == 3) {
+						assertThat(RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null).status())
+							.isEqualTo(202);
+					}
+					else {
+						Processes.signal(pid, Processes.SIGUSR2);
+					}
+					long next = demo.awaitGeneration(generation, HANDOVER).jsonLong("pid");
+					assertThat(demo.awaitExit(pid, HANDOVER)).as("exit code of pid " + pid).hasValue(0);
+					pid = next;
+				}
+				awaitEveryKindServedBy(load, demo);
+				samples = load.stop();
+			}
+			List<Sample> failures = samples.stream().filter(Sample::failed).toList();
+			assertThat(failures).as("failed requests of " + samples.size()).isEmpty();
+			Set<Long> servingPids = samples.stream()
+				.map(Sample::pid)
+				.filter((p) -> p > 0)
+				.collect(Collectors.toCollection(TreeSet::new));
+			assertThat(servingPids).hasSize(4);
+			assertThat(demo.livePids()).containsExactly(pid);
+			Map<Kind, Long> byKind = samples.stream()
+				.collect(Collectors.groupingBy(Sample::kind, Collectors.counting()));
+			assertThat(byKind).containsOnlyKeys(Kind.values());
+			System.out.println("ZeroLossIT: " + samples.size() + " requests " + byKind + ", 0 failed, pids "
+					+ servingPids);
+		}
+	}
+
+	// Every kind of client must have completed requests since the last handover, so that
+	// each handover happens with all of them running.
+	private static void awaitEveryKindServedBy(MixedLoad load, DemoProcess demo) throws InterruptedException {
+		Map<Kind, Long> before = load.completedByKind();
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (true) {
+			Map<Kind, Long> now = load.completedByKind();
+			boolean all = true;
+			for (Kind kind : Kind.values()) {
+				all &= now.getOrDefault(kind, 0L) > before.getOrDefault(kind, 0L);
+			}
+			if (all) {
+				return;
+			}
+			assertThat(System.nanoTime()).as("every kind of request served; so far " + now).isLessThan(deadline);
+			Thread.sleep(20);
+		}
+	}
+
+}
