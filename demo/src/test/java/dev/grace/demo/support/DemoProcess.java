@@ -53,10 +53,25 @@ public final class DemoProcess implements AutoCloseable {
 	 * @return the running demo (not yet ready)
 	 */
 	public static DemoProcess start(Map<String, String> env, String... args) {
+		try {
+			return start(freePort(), freePort(), env, args);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Starts the demo jar on given ports.
+	 * @param port the main port
+	 * @param managementPort the management port
+	 * @param env extra environment
+	 * @param args extra application arguments
+	 * @return the running demo (not yet ready)
+	 */
+	public static DemoProcess start(int port, int managementPort, Map<String, String> env, String... args) {
 		Processes.init();
 		try {
-			int port = freePort();
-			int managementPort = freePort();
 			String marker = "--grace.test-run=" + UUID.randomUUID();
 			Path log = Files.createTempFile("grace-demo-", ".log");
 			List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
@@ -90,7 +105,7 @@ public final class DemoProcess implements AutoCloseable {
 		return Path.of(System.getProperty("java.home"), "bin", "java").toString();
 	}
 
-	private static int freePort() throws IOException {
+	public static int freePort() throws IOException {
 		try (ServerSocket socket = new ServerSocket()) {
 			socket.bind(new InetSocketAddress("127.0.0.1", 0));
 			return socket.getLocalPort();

@@ -169,6 +169,15 @@ public final class MixedLoad implements AutoCloseable {
 		return List.copyOf(this.samples);
 	}
 
+	/**
+	 * When the load started, on the {@link System#nanoTime()} clock; sample times count
+	 * from here.
+	 * @return the start
+	 */
+	public long startNanos() {
+		return this.startNanos;
+	}
+
 	public int completed() {
 		return this.samples.size();
 	}
@@ -218,6 +227,10 @@ public final class MixedLoad implements AutoCloseable {
 
 		public boolean failed() {
 			return this.failure != null;
+		}
+
+		public long endNanos() {
+			return this.startNanos + this.durationNanos;
 		}
 
 	}
