@@ -36,6 +36,10 @@ public final class Benchmark {
 
 	private static final long SLOW_MILLIS = 1500;
 
+	// A copy, so that rebuilding the project while the benchmark runs cannot change
+	// what a restart starts.
+	private static Path jar;
+
 	private Benchmark() {
 	}
 
@@ -44,6 +48,8 @@ public final class Benchmark {
 		int restarts = (args.length > 1) ? Integer.parseInt(args[1]) : 20;
 		int wrkSeconds = (args.length > 2) ? Integer.parseInt(args[2]) : 15;
 		Files.createDirectories(out);
+		Path copy = Files.createTempDirectory("grace-bench-").resolve("app.jar");
+		jar = Files.copy(DemoProcess.jar(), copy);
 		log("grace handover: " + restarts + " restarts under mixed load");
 		Run grace = graceRun(restarts);
 		log("baseline (grace.enabled=false, TERM + start): " + restarts + " restarts under mixed load");
@@ -59,7 +65,7 @@ public final class Benchmark {
 	}
 
 	private static Run graceRun(int restarts) throws Exception {
-		try (DemoProcess demo = DemoProcess.start()) {
+		try (DemoProcess demo = start(DemoProcess.freePort(), DemoProcess.freePort(), "--grace.enabled=true")) {
 			long pid = demo.awaitGeneration(1, STEP_TIMEOUT).jsonLong("pid");
 			List<Restart> timings = new ArrayList<>();
 			MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, SLOW_MILLIS);
@@ -85,7 +91,7 @@ public final class Benchmark {
 		int managementPort = DemoProcess.freePort();
 		List<DemoProcess> processes = new ArrayList<>();
 		try {
-			DemoProcess demo = DemoProcess.start(port, managementPort, Map.of(), "--grace.enabled=false");
+			DemoProcess demo = start(port, managementPort, "--grace.enabled=false");
 			processes.add(demo);
 			long pid = demo.awaitGeneration(1, STEP_TIMEOUT).jsonLong("pid");
 			List<Restart> timings = new ArrayList<>();
@@ -96,7 +102,7 @@ public final class Benchmark {
 				Processes.signal(pid, Processes.SIGTERM);
 				int exit = demo.awaitExit(pid, STEP_TIMEOUT).orElseThrow();
 				long gone = System.nanoTime() - load.startNanos();
-				demo = DemoProcess.start(port, managementPort, Map.of(), "--grace.enabled=false");
+				demo = start(port, managementPort, "--grace.enabled=false");
 				processes.add(demo);
 				long next = demo.awaitGeneration(1, STEP_TIMEOUT).jsonLong("pid");
 				long serving = System.nanoTime() - load.startNanos();
@@ -111,6 +117,10 @@ public final class Benchmark {
 		finally {
 			processes.forEach(DemoProcess::close);
 		}
+	}
+
+	private static DemoProcess start(int port, int managementPort, String enabled) {
+		return DemoProcess.start(jar, port, managementPort, Map.of(), null, enabled);
 	}
 
 	// A restart starts only once the previous one is behind every kind of client.
@@ -131,8 +141,15 @@ public final class Benchmark {
 		double[] on = new double[2];
 		double[] off = new double[2];
 		for (int round = 0; round < 2; round++) {
-			on[round] = wrk(seconds, "--grace.enabled=true");
-			off[round] = wrk(seconds, "--grace.enabled=false");
+			// alternate the order so that neither side always runs on a warmer machine
+			if (round == 0) {
+				on[round] = wrk(seconds, "--grace.enabled=true");
+				off[round] = wrk(seconds, "--grace.enabled=false");
+			}
+			else {
+				off[round] = wrk(seconds, "--grace.enabled=false");
+				on[round] = wrk(seconds, "--grace.enabled=true");
+			}
 			log(String.format(Locale.ROOT, "  round %d: on %.0f req/s, off %.0f req/s", round + 1, on[round],
 					off[round]));
 		}
@@ -140,7 +157,7 @@ public final class Benchmark {
 	}
 
 	private static double wrk(int seconds, String enabled) throws Exception {
-		try (DemoProcess demo = DemoProcess.start(enabled)) {
+		try (DemoProcess demo = start(DemoProcess.freePort(), DemoProcess.freePort(), enabled)) {
 			demo.awaitGeneration(1, STEP_TIMEOUT);
 			String url = "http://127.0.0.1:" + demo.port() + "/";
 			run(List.of("wrk", "-t2", "-c32", "-d3s", url)); // warm-up

@@ -70,13 +70,33 @@ public final class DemoProcess implements AutoCloseable {
 	 * @return the running demo (not yet ready)
 	 */
 	public static DemoProcess start(int port, int managementPort, Map<String, String> env, String... args) {
+		return start(jar(), port, managementPort, env, null, args);
+	}
+
+	/**
+	 * Starts a jar, through a shell when the test needs one to set up descriptors.
+	 * @param jar the jar to run, by the path given
+	 * @param port the main port
+	 * @param managementPort the management port
+	 * @param env extra environment
+	 * @param shellSetup shell commands run before exec'ing java, with {@code LISTEN_PID}
+	 * set to the pid java will have; null to start java directly
+	 * @param args extra application arguments
+	 * @return the running demo (not yet ready)
+	 */
+	public static DemoProcess start(Path jar, int port, int managementPort, Map<String, String> env,
+			String shellSetup, String... args) {
 		Processes.init();
 		try {
 			String marker = "--grace.test-run=" + UUID.randomUUID();
 			Path log = Files.createTempFile("grace-demo-", ".log");
-			List<String> command = new ArrayList<>(List.of(javaExecutable(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-					"-jar", jar().toString(), "--server.port=" + port, "--management.server.port=" + managementPort,
-					marker));
+			List<String> command = new ArrayList<>();
+			if (shellSetup != null) {
+				command.addAll(List.of("/bin/sh", "-c", "export LISTEN_PID=$$; " + shellSetup + "; exec \"$@\"",
+						"demo"));
+			}
+			command.addAll(List.of(javaExecutable(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
+					"--server.port=" + port, "--management.server.port=" + managementPort, marker));
 			command.addAll(List.of(args));
 			ProcessBuilder builder = new ProcessBuilder(command).directory(log.getParent().toFile())
 				.redirectErrorStream(true)
@@ -110,6 +130,31 @@ public final class DemoProcess implements AutoCloseable {
 			socket.bind(new InetSocketAddress("127.0.0.1", 0));
 			return socket.getLocalPort();
 		}
+	}
+
+	/**
+	 * Waits until the log contains {@code text}.
+	 * @param text what to wait for
+	 * @param timeout how long
+	 */
+	public void awaitLog(String text, Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (!log().contains(text)) {
+			if (System.nanoTime() > deadline) {
+				throw new IllegalStateException("Log never said '" + text + "' within " + timeout + ":\n" + log());
+			}
+			pause(50);
+		}
+	}
+
+	/**
+	 * Waits for the first process to exit, as when it must fail to start.
+	 * @param timeout how long
+	 * @return its exit code
+	 */
+	public int awaitFirstExit(Duration timeout) {
+		return awaitExit(this.first.pid(), timeout)
+			.orElseThrow(() -> new IllegalStateException("Still running after " + timeout + ":\n" + log()));
 	}
 
 	public int port() {
@@ -215,7 +260,7 @@ public final class DemoProcess implements AutoCloseable {
 		}
 	}
 
-	static void pause(long millis) {
+	public static void pause(long millis) {
 		try {
 			Thread.sleep(millis);
 		}

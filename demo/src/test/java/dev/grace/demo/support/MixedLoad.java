@@ -27,6 +27,8 @@ public final class MixedLoad implements AutoCloseable {
 
 	public static final int POST_BYTES = 32 * 1024;
 
+	private static final long FAILURE_PAUSE_MILLIS = 10;
+
 	private final int port;
 
 	private final int managementPort;
@@ -40,6 +42,8 @@ public final class MixedLoad implements AutoCloseable {
 	private final List<Thread> threads = new ArrayList<>();
 
 	private final long startNanos = System.nanoTime();
+
+	private final java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
 
 	/**
 	 * Starts the load.
@@ -64,7 +68,11 @@ public final class MixedLoad implements AutoCloseable {
 	private void start(String name, Runnable loop) {
 		Thread thread = new Thread(() -> {
 			while (this.running.get()) {
+				int failedBefore = this.failed.get();
 				loop.run();
+				if (this.failed.get() != failedBefore) {
+					pauseAfterFailure();
+				}
 			}
 		}, "load-" + name);
 		thread.setDaemon(true);
@@ -127,11 +135,26 @@ public final class MixedLoad implements AutoCloseable {
 			pid = response.jsonLong("pid");
 		}
 		Failure failure = ok ? null : ((response.status() != 200) ? Failure.STATUS : Failure.WRONG_BODY);
+		if (failure != null) {
+			this.failed.incrementAndGet();
+		}
 		String detail = ok ? null : response.status() + " " + response.text();
 		this.samples.add(new Sample(kind, start - this.startNanos, System.nanoTime() - start, pid, failure, detail));
 	}
 
+	// A client facing a refused port would otherwise spin and starve the machine the
+	// restarting server needs; the next request is a new one, never a retry.
+	private static void pauseAfterFailure() {
+		try {
+			Thread.sleep(FAILURE_PAUSE_MILLIS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
 	private void recordFailure(Kind kind, long start, IOException ex) {
+		this.failed.incrementAndGet();
 		this.samples.add(new Sample(kind, start - this.startNanos, System.nanoTime() - start, -1, classify(ex),
 				ex.getClass().getSimpleName() + ": " + ex.getMessage()));
 	}

@@ -18,7 +18,7 @@ import java.util.Map;
  */
 public final class RawHttp implements AutoCloseable {
 
-	private static final int TIMEOUT_MILLIS = 20_000;
+	private static final int TIMEOUT_MILLIS = 60_000;
 
 	private final Socket socket;
 

@@ -91,9 +91,10 @@ class GraceLifecycle implements DisposableBean {
 		this.exit.exit("stop signal", this.upgrader::stop);
 	}
 
+	// The signal handlers stay until the JVM exits: a SIGUSR2 that arrives while the
+	// context closes must be logged and ignored, not reach HotSpot, which aborts on it.
 	@Override
 	public void destroy() {
-		this.signals.uninstall();
 		this.upgrader.stop();
 	}
 

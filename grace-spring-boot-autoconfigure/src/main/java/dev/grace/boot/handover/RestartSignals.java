@@ -1,7 +1,5 @@
 package dev.grace.boot.handover;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import org.apache.commons.logging.Log;
@@ -11,13 +9,11 @@ import sun.misc.SignalHandler;
 
 /**
  * SIGUSR2 restarts; SIGTERM and SIGINT stop gracefully with exit code 0 (the JVM's own
- * handlers exit 143 and 130).
+ * handlers exit 143 and 130). Installed for the rest of the JVM's life.
  */
 public final class RestartSignals {
 
 	private static final Log logger = LogFactory.getLog(RestartSignals.class);
-
-	private final List<Installed> installed = new ArrayList<>();
 
 	/**
 	 * Installs the handlers.
@@ -39,24 +35,12 @@ public final class RestartSignals {
 
 	private void handle(String name, SignalHandler handler) {
 		try {
-			Signal signal = new Signal(name);
-			this.installed.add(new Installed(signal, Signal.handle(signal, handler)));
+			Signal.handle(new Signal(name), handler);
 		}
 		catch (IllegalArgumentException ex) {
 			// -Xrs, or the signal is reserved by the VM
 			logger.warn("Cannot handle SIG" + name + " in this JVM (" + ex.getMessage() + ")");
 		}
-	}
-
-	/** Puts back the handlers that were there before. */
-	public void uninstall() {
-		for (Installed entry : this.installed) {
-			Signal.handle(entry.signal(), entry.previous());
-		}
-		this.installed.clear();
-	}
-
-	private record Installed(Signal signal, SignalHandler previous) {
 	}
 
 }

@@ -1,0 +1,195 @@
+package dev.grace.demo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.grace.demo.support.DemoProcess;
+import dev.grace.demo.support.GraceStatus;
+import dev.grace.demo.support.MixedLoad;
+import dev.grace.demo.support.MixedLoad.Sample;
+import dev.grace.demo.support.Processes;
+import dev.grace.demo.support.RawHttp;
+import dev.grace.demo.support.RawHttp.Response;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Restarts that go wrong, under the mixed load: the serving process keeps serving, not
+ * one request fails, and every child is reaped.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class FailureSafetyIT {
+
+	private static final Duration HANDOVER = Duration.ofSeconds(60);
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void failedStartsLeaveTheParentServingAndTheNextRestartWorks() throws Exception {
+		Path jar = Files.copy(DemoProcess.jar(), this.dir.resolve("app.jar"));
+		Path config = this.dir.resolve("application.properties");
+		try (DemoProcess demo = DemoProcess.start(jar, DemoProcess.freePort(), DemoProcess.freePort(), Map.of(), null,
+				"--spring.config.additional-location=optional:file:" + this.dir + "/")) {
+			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500);
+
+			Files.writeString(config, "demo.fail-on-start=true\n");
+			GraceStatus failed = restartAndAwaitFailure(demo, pid);
+			assertThat(failed.reason()).contains("exited before it was ready (exit code 1)");
+			assertThat(demo.log()).contains("demo.fail-on-start is set: failing on purpose",
+					"Restart failed, still serving");
+
+			Files.writeString(config, "grace.ready-timeout=-1s\n");
+			failed = restartAndAwaitFailure(demo, pid);
+			assertThat(failed.reason()).contains("exited before it was ready (exit code 1)");
+			assertThat(demo.log()).contains("grace.ready-timeout must be a positive duration");
+
+			Files.delete(config);
+			Path broken = Files.writeString(this.dir.resolve("broken.jar"), "not a jar");
+			Files.move(jar, this.dir.resolve("good.jar"));
+			Files.move(broken, jar, StandardCopyOption.ATOMIC_MOVE);
+			failed = restartAndAwaitFailure(demo, pid);
+			assertThat(failed.reason()).contains("exited before it was ready (exit code 1)");
+
+			Files.move(this.dir.resolve("good.jar"), jar, StandardCopyOption.ATOMIC_MOVE,
+					StandardCopyOption.REPLACE_EXISTING);
+			Processes.signal(pid, Processes.SIGUSR2);
+			long next = demo.awaitGeneration(2, HANDOVER).jsonLong("pid");
+			assertThat(demo.awaitExit(pid, HANDOVER)).hasValue(0);
+			assertNoFailures(load.stop());
+			assertThat(demo.livePids()).containsExactly(next);
+		}
+	}
+
+	@Test
+	void aChildThatIsNeverReadyIsKilledAtTheReadyTimeout() throws Exception {
+		try (DemoProcess demo = DemoProcess.start(DemoProcess.jar(), DemoProcess.freePort(), DemoProcess.freePort(),
+				Map.of(), null, "--grace.ready-timeout=3s",
+				"--spring.config.additional-location=optional:file:" + this.dir + "/")) {
+			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500);
+			Files.writeString(this.dir.resolve("application.properties"), "demo.start-delay=120s\n");
+
+			GraceStatus failed = restartAndAwaitFailure(demo, pid);
+
+			assertThat(failed.reason()).contains("was not ready within PT3S (grace.ready-timeout); killed it",
+					"killed by signal 9");
+			assertNoFailures(load.stop());
+			assertThat(demo.livePids()).containsExactly(pid);
+		}
+	}
+
+	@Test
+	void secondRequestsAreRefusedAndAKilledChildIsNoticedAtOnce() throws Exception {
+		try (DemoProcess demo = DemoProcess.start(DemoProcess.jar(), DemoProcess.freePort(), DemoProcess.freePort(),
+				Map.of(), null, "--spring.config.additional-location=optional:file:" + this.dir + "/")) {
+			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500);
+			Files.writeString(this.dir.resolve("application.properties"), "demo.start-delay=120s\n");
+
+			Processes.signal(pid, Processes.SIGUSR2);
+			GraceStatus upgrading = GraceStatus.await(demo.managementPort(),
+					(s) -> "upgrading".equals(s.state()) && s.childPid() > 0, HANDOVER);
+			long child = upgrading.childPid();
+			Processes.signal(pid, Processes.SIGUSR2);
+			demo.awaitLog("Ignoring SIGUSR2: upgrade in progress (child pid " + child + ")", HANDOVER);
+			Response conflict = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
+			assertThat(conflict.status()).isEqualTo(409);
+			assertThat(conflict.text()).contains("upgrade in progress (child pid " + child + ")");
+
+			long killed = System.nanoTime();
+			Processes.signal(child, Processes.SIGKILL);
+			GraceStatus failed = GraceStatus.await(demo.managementPort(), (s) -> "failed".equals(s.outcome()),
+					HANDOVER);
+			long noticedMillis = (System.nanoTime() - killed) / 1_000_000;
+
+			assertThat(noticedMillis).as("noticed long before the 60 s ready timeout").isLessThan(5_000);
+			assertThat(failed.reason()).contains("child pid " + child + " exited before it was ready (killed by signal 9)");
+			assertThat(failed.state()).isEqualTo("serving");
+			awaitReaped(child);
+			assertThat(demo.livePids()).containsExactly(pid);
+			assertNoFailures(load.stop());
+		}
+	}
+
+	@Test
+	void termDuringAnUpgradeStopsTheChildAndExitsZero() throws Exception {
+		try (DemoProcess demo = DemoProcess.start(DemoProcess.jar(), DemoProcess.freePort(), DemoProcess.freePort(),
+				Map.of(), null, "--spring.config.additional-location=optional:file:" + this.dir + "/")) {
+			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			Files.writeString(this.dir.resolve("application.properties"), "demo.start-delay=120s\n");
+			Processes.signal(pid, Processes.SIGUSR2);
+			long child = GraceStatus.await(demo.managementPort(),
+					(s) -> "upgrading".equals(s.state()) && s.childPid() > 0, HANDOVER)
+				.childPid();
+
+			Processes.signal(pid, Processes.SIGTERM);
+
+			assertThat(demo.awaitExit(pid, HANDOVER)).hasValue(0);
+			assertThat(demo.log()).contains("Stopping child pid " + child);
+			awaitReaped(child);
+			assertThat(demo.livePids()).isEmpty();
+		}
+	}
+
+	@Test
+	void usr2ToADrainingProcessIsIgnored() throws Exception {
+		try (DemoProcess demo = DemoProcess.start()) {
+			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500);
+			Processes.signal(pid, Processes.SIGUSR2);
+			GraceStatus.await(demo.managementPort(), (s) -> "upgrading".equals(s.state()) && s.childPid() > 0,
+					HANDOVER);
+			// accepted by the parent: the child does not accept before it is ready
+			CompletableFuture<Response> slow = CompletableFuture
+				.supplyAsync(() -> HandoverIT.call(() -> RawHttp.get(demo.port(), "/slow?ms=30000")));
+			demo.awaitLog("handing over and draining", HANDOVER);
+
+			Processes.signal(pid, Processes.SIGUSR2);
+
+			demo.awaitLog("Ignoring SIGUSR2: this process has handed over and is draining", HANDOVER);
+			Response response = slow.get(90, TimeUnit.SECONDS);
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.jsonLong("pid")).isEqualTo(pid);
+			assertThat(demo.awaitExit(pid, HANDOVER)).hasValue(0);
+			assertNoFailures(load.stop());
+		}
+	}
+
+	private static GraceStatus restartAndAwaitFailure(DemoProcess demo, long pid) {
+		GraceStatus before = GraceStatus.of(demo.managementPort());
+		Processes.signal(pid, Processes.SIGUSR2);
+		GraceStatus failed = GraceStatus.await(demo.managementPort(),
+				(s) -> "failed".equals(s.outcome()) && !s.json().equals(before.json()) && "serving".equals(s.state()),
+				HANDOVER);
+		assertThat(failed.pid()).isEqualTo(pid);
+		awaitReaped(failed.childPid());
+		return failed;
+	}
+
+	// Reaped means gone from /proc; a zombie would stay there.
+	private static void awaitReaped(long child) {
+		long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+		while (Files.exists(Path.of("/proc/" + child))) {
+			assertThat(System.nanoTime()).as("child " + child + " reaped").isLessThan(deadline);
+			DemoProcess.pause(20);
+		}
+	}
+
+	private static void assertNoFailures(List<Sample> samples) {
+		assertThat(samples).isNotEmpty();
+		assertThat(samples.stream().filter(Sample::failed).toList()).as("failed of " + samples.size()).isEmpty();
+	}
+
+}
