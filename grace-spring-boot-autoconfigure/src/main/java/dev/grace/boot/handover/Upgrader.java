@@ -145,6 +145,10 @@ public final class Upgrader {
 	}
 
 	private void handOver(UpgradeReport report, Child spawned, long readyAfterMillis) {
+		if (spawned.hasExited()) {
+			fail(report, "child pid " + spawned.pid() + " exited right after it said it was ready");
+			return;
+		}
 		if (!this.state.compareAndSet(UpgradeState.UPGRADING, UpgradeState.DRAINING)) {
 			// stop() came first and is stopping this child
 			return;

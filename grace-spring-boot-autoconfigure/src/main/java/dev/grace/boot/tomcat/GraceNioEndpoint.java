@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
+import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
+import org.apache.tomcat.util.net.SocketWrapperBase;
 
 import dev.grace.boot.handover.AcceptGate;
 import dev.grace.boot.handover.InheritedSockets;
@@ -39,6 +41,10 @@ public class GraceNioEndpoint extends NioEndpoint {
 	private static final Log log = LogFactory.getLog(GraceNioEndpoint.class);
 
 	private static final long ACCEPTOR_EXIT_WAIT_MILLIS = 5_000;
+
+	// Once no request is active, what stays open is idle keep-alive connections: the
+	// poller closes those idle this long, as it would at any keep-alive timeout.
+	private static final long DRAIN_IDLE_MILLIS = 1_000;
 
 	private volatile ServerSocketChannel serverSocket;
 
@@ -214,6 +220,12 @@ public class GraceNioEndpoint extends NioEndpoint {
 		if (!this.delegate && this.serverSocket != null) {
 			stopAccepting();
 			if (this.drainRequested) {
+				for (SocketWrapperBase<NioChannel> connection : getConnections()) {
+					long timeout = connection.getReadTimeout();
+					if (timeout <= 0 || timeout > DRAIN_IDLE_MILLIS) {
+						connection.setReadTimeout(DRAIN_IDLE_MILLIS);
+					}
+				}
 				long left = awaitConnectionsClose(this.drainTimeout.toMillis());
 				if (left <= 0 && !getConnections().isEmpty()) {
 					log.warn("Listener '" + this.listenerName + "': " + getConnections().size()
