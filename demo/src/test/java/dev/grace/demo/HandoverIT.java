@@ -27,10 +27,12 @@ class HandoverIT {
 	private static final Duration HANDOVER = Duration.ofSeconds(60);
 
 	@Test
-	void usr2HandsBothPortsToANewProcessAndTheOldOneExitsZero() throws Exception {
-		try (DemoProcess demo = DemoProcess.start()) {
+	void usr2HandsEveryPortToANewProcessAndTheOldOneExitsZero() throws Exception {
+		int extraPort = DemoProcess.freePort();
+		try (DemoProcess demo = DemoProcess.start("--demo.extra-port=" + extraPort)) {
 			long oldPid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
 			assertThat(oldPid).isEqualTo(demo.firstPid());
+			assertThat(RawHttp.get(extraPort, "/").jsonLong("pid")).isEqualTo(oldPid);
 
 			Processes.signal(oldPid, Processes.SIGUSR2);
 
@@ -42,7 +44,11 @@ class HandoverIT {
 			assertThat(status.jsonLong("pid")).isEqualTo(newPid);
 			assertThat(status.jsonLong("generation")).isEqualTo(2);
 			assertThat(status.text()).contains("\"state\":\"serving\"", "\"name\":\"server\"",
-					"\"name\":\"management\"", "\"fd\":3", "\"fd\":4");
+					"\"name\":\"management\"", "\"name\":\"server-connector-" + extraPort + "\"", "\"fd\":3",
+					"\"fd\":4", "\"fd\":5");
+			assertThat(RawHttp.get(extraPort, "/").jsonLong("pid")).isEqualTo(newPid);
+			assertThat(demo.log()).contains("Adopted inherited socket fd 4 (127.0.0.1:" + extraPort + ")")
+				.doesNotContain("no connector claimed it");
 			assertThat(demo.livePids()).containsExactly(newPid);
 		}
 	}

@@ -52,16 +52,23 @@ final class Chart {
 	private static JFreeChart chart(Run run) {
 		Map<Long, TreeMap<Long, Integer>> perPid = new TreeMap<>();
 		TreeMap<Long, Integer> failures = new TreeMap<>();
+		TreeMap<Long, Integer> answered = new TreeMap<>();
 		for (Sample sample : run.samples()) {
 			long second = sample.endNanos() / 1_000_000_000L;
 			if (sample.failed()) {
 				failures.merge(second, 1, Integer::sum);
 			}
-			else if (sample.pid() > 0) {
-				perPid.computeIfAbsent(sample.pid(), (p) -> new TreeMap<>()).merge(second, 1, Integer::sum);
+			else {
+				answered.merge(second, 1, Integer::sum);
+				if (sample.pid() > 0) {
+					perPid.computeIfAbsent(sample.pid(), (p) -> new TreeMap<>()).merge(second, 1, Integer::sum);
+				}
 			}
 		}
 		XYSeriesCollection data = new XYSeriesCollection();
+		XYSeries total = new XYSeries("all answered", true, false);
+		answered.forEach(total::add);
+		data.addSeries(total);
 		for (Map.Entry<Long, TreeMap<Long, Integer>> pid : perPid.entrySet()) {
 			XYSeries series = new XYSeries("pid " + pid.getKey(), true, false);
 			pid.getValue().forEach(series::add);
@@ -72,15 +79,18 @@ final class Chart {
 		data.addSeries(failed);
 		JFreeChart chart = ChartFactory.createXYLineChart(
 				run.name() + ": " + run.restarts().size() + " restarts, " + run.failed() + " failed of "
-						+ run.samples().size(),
-				"seconds", "requests per second (answered GET/POST by pid; failures in red)", data,
+						+ run.samples().size() + " (grey: all answered, colours: GETs by pid, red: failed)",
+				"seconds", "requests per second", data,
 				PlotOrientation.VERTICAL, false, false, false);
 		XYPlot plot = chart.getXYPlot();
 		plot.setBackgroundPaint(Color.WHITE);
 		plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
 		plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
 		XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
-		for (int i = 0; i < data.getSeriesCount() - 1; i++) {
+		renderer.setSeriesPaint(0, Color.DARK_GRAY);
+		renderer.setSeriesStroke(0, new BasicStroke(0.8f));
+		// one colour per serving pid; GETs answered by each (POST and health carry no pid)
+		for (int i = 1; i < data.getSeriesCount() - 1; i++) {
 			renderer.setSeriesPaint(i, Color.getHSBColor((i * 0.13f) % 1f, 0.7f, 0.75f));
 			renderer.setSeriesStroke(i, new BasicStroke(1.4f));
 		}

@@ -60,7 +60,8 @@ public class GraceAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		Lineage graceLineage() {
-			return Lineage.fromEnvironment(ENV);
+			long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+			return Lineage.fromEnvironment(ENV, parent);
 		}
 
 		@Bean
@@ -108,9 +109,9 @@ public class GraceAutoConfiguration {
 		}
 
 		@Bean
-		GraceLifecycle graceLifecycle(Upgrader upgrader, InheritedSockets inherited, Lineage lineage,
-				ProcessExit exit, AcceptGate gate) {
-			return new GraceLifecycle(upgrader, inherited, gate, new ParentNotifier(lineage), exit, ENV);
+		GraceLifecycle graceLifecycle(ConfigurableApplicationContext context, Upgrader upgrader,
+				InheritedSockets inherited, Lineage lineage, ProcessExit exit, AcceptGate gate) {
+			return new GraceLifecycle(context, upgrader, inherited, gate, new ParentNotifier(lineage), exit, ENV);
 		}
 
 		@Configuration(proxyBeanMethods = false)

@@ -9,6 +9,8 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 
 import dev.grace.boot.handover.AcceptGate;
@@ -43,12 +45,15 @@ class GraceLifecycle implements DisposableBean {
 
 	private final RestartSignals signals = new RestartSignals();
 
+	private final ApplicationContext context;
+
 	private volatile boolean started;
 
 	private volatile boolean ready;
 
-	GraceLifecycle(Upgrader upgrader, InheritedSockets inherited, AcceptGate gate, ParentNotifier parent,
-			ProcessExit exit, Map<String, String> env) {
+	GraceLifecycle(ApplicationContext context, Upgrader upgrader, InheritedSockets inherited, AcceptGate gate,
+			ParentNotifier parent, ProcessExit exit, Map<String, String> env) {
+		this.context = context;
 		this.upgrader = upgrader;
 		this.inherited = inherited;
 		this.gate = gate;
@@ -89,6 +94,15 @@ class GraceLifecycle implements DisposableBean {
 
 	private void stopOnSignal() {
 		this.exit.exit("stop signal", this.upgrader::stop);
+	}
+
+	// First thing when the context starts closing, before its graceful shutdown: a
+	// restart under way must not spawn or hand over to a child once a stop is decided.
+	@EventListener
+	void onContextClosed(ContextClosedEvent event) {
+		if (event.getApplicationContext() == this.context) {
+			this.upgrader.stop();
+		}
 	}
 
 	// The signal handlers stay until the JVM exits: a SIGUSR2 that arrives while the

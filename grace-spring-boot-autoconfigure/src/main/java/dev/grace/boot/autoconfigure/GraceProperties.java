@@ -8,12 +8,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Configuration of graceful restarts.
  *
- * @param enabled whether SIGUSR2 and the grace endpoint restart the application with its
- * listening sockets handed to the new process; off, Tomcat binds as usual
- * @param readyTimeout how long a restarted process may take to be fully started before
- * it is killed and the current one keeps serving
- * @param drainTimeout how long a process that handed over (or stops) waits for its open
- * connections to finish before closing them
+ * @param enabled Whether SIGUSR2 and the grace endpoint restart the application with its
+ * listening sockets handed to the new process. Off, Tomcat binds as usual.
+ * @param readyTimeout How long a restarted process may take to be fully started before
+ * it is killed and the current one keeps serving.
+ * @param drainTimeout How long a process that handed over (or stops) waits for its open
+ * connections to finish before closing the rest.
  */
 @ConfigurationProperties("grace")
 public record GraceProperties(@DefaultValue("true") boolean enabled, @DefaultValue("60s") Duration readyTimeout,

@@ -20,6 +20,8 @@ public final class Child {
 
 	private static final int SIGKILL = 9;
 
+	private static final long PIPE_CLOSED_EXIT_WAIT_MILLIS = 10_000;
+
 	private final long pid;
 
 	private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
@@ -62,10 +64,11 @@ public final class Child {
 				return Outcome.exited(status);
 			}
 			// the pipe closed without the byte: the child is exiting; its status tells why
-			return Outcome.exited(this.exit.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+			return Outcome.exited(this.exit.get(PIPE_CLOSED_EXIT_WAIT_MILLIS, TimeUnit.MILLISECONDS));
 		}
 		catch (TimeoutException ex) {
-			return Outcome.timedOut();
+			// ready at the very deadline still counts: it may already be accepting
+			return Boolean.TRUE.equals(this.ready.getNow(false)) ? Outcome.ready() : Outcome.timedOut();
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

@@ -23,8 +23,9 @@ public final class ChildSpawner {
 
 	private static final int FD_CLOEXEC = 1;
 
-	// Descriptors opened by other threads while we spawn get numbers near the highest
-	// open one; closing this far past it in the child covers them.
+	// Descriptors opened by other threads while we spawn take the lowest free numbers:
+	// holes below the highest open one, or just above it. Closing this far past it in
+	// the child covers them.
 	private static final int CLOSE_MARGIN = 1024;
 
 	private static final String SHELL = "/bin/sh";
@@ -41,6 +42,10 @@ public final class ChildSpawner {
 	 * @return the running child
 	 */
 	public Child spawn(ChildCommand command, List<NamedSocket> sockets, Lineage lineage) {
+		if (!java.nio.file.Files.isExecutable(java.nio.file.Path.of(SHELL))) {
+			throw new IllegalStateException("a restart needs " + SHELL
+					+ " to give the new process its LISTEN_PID, and this system has none");
+		}
 		POSIX posix = NativePosix.get();
 		int[] pipe = new int[2];
 		if (posix.pipe(pipe) != 0) {

@@ -2,12 +2,16 @@ package dev.grace.boot.handover;
 
 import jnr.constants.platform.Fcntl;
 import jnr.posix.POSIX;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 /**
  * The child's end of the readiness pipe: one byte when the application is fully started,
  * then the descriptor is closed so no grandchild holds it.
  */
 public final class ParentNotifier {
+
+	private static final Log logger = LogFactory.getLog(ParentNotifier.class);
 
 	private static final int FD_CLOEXEC = 1;
 
@@ -34,10 +38,14 @@ public final class ParentNotifier {
 		this.notified = true;
 		POSIX posix = NativePosix.get();
 		int written = posix.write(this.lineage.readyFd(), new byte[] { 1 }, 1);
+		int errno = posix.errno();
 		posix.close(this.lineage.readyFd());
 		if (written != 1) {
-			throw new IllegalStateException("Could not tell parent pid " + this.lineage.parentPid()
-					+ " that this process is ready: errno " + posix.errno());
+			// The parent is gone (EPIPE): this process holds the sockets alone now and
+			// must keep serving.
+			logger.warn("Could not tell parent pid " + this.lineage.parentPid() + " that this process is ready (errno "
+					+ errno + "); it has probably died. Serving anyway.");
+			return false;
 		}
 		return true;
 	}

@@ -3,6 +3,7 @@ package dev.grace.boot.handover;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,10 +58,14 @@ public final class ServingListeners {
 				continue;
 			}
 			InetSocketAddress local = localAddress(listener.channel());
-			ListeningSocket socket = ProcNet.findListening(local)
-				.orElseThrow(() -> new IllegalStateException(
-						"No descriptor found for listener '" + listener.name() + "' on " + local));
-			result.add(new NamedSocket(listener.name(), socket));
+			ListeningSocket socket = ProcNet.findListening(local).orElse(null);
+			if (socket == null && listener.channel().isOpen()) {
+				throw new IllegalStateException(
+						"No descriptor found for listener '" + listener.name() + "' on " + local);
+			}
+			if (socket != null) {
+				result.add(new NamedSocket(listener.name(), socket));
+			}
 		}
 		return result;
 	}
@@ -68,6 +73,9 @@ public final class ServingListeners {
 	private static InetSocketAddress localAddress(ServerSocketChannel channel) {
 		try {
 			return (InetSocketAddress) channel.getLocalAddress();
+		}
+		catch (ClosedChannelException ex) {
+			return new InetSocketAddress(0); // closed while we looked: matches nothing
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

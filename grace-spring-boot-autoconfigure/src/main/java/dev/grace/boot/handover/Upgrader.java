@@ -88,7 +88,7 @@ public final class Upgrader {
 		UpgradeReport report = UpgradeReport.started(trigger);
 		this.lastUpgrade = report;
 		logger.info("Restart requested by " + trigger);
-		this.events.accept(new UpgradeEvent(this, Step.REQUESTED, -1, null));
+		publish(new UpgradeEvent(this, Step.REQUESTED, -1, null));
 		Thread worker = new Thread(() -> run(report), "grace-upgrade");
 		worker.setDaemon(true);
 		worker.start();
@@ -122,25 +122,31 @@ public final class Upgrader {
 			report = report.withChild(spawned.pid());
 			this.lastUpgrade = report;
 			logger.info("Started child pid " + spawned.pid() + " with " + sockets);
-			this.events.accept(new UpgradeEvent(this, Step.CHILD_STARTED, spawned.pid(), null));
+			publish(new UpgradeEvent(this, Step.CHILD_STARTED, spawned.pid(), null));
 			Outcome outcome = spawned.awaitReady(this.readyTimeout);
 			switch (outcome.kind()) {
 				case READY -> handOver(report, spawned, (System.nanoTime() - start) / 1_000_000);
 				case EXITED -> fail(report, "child pid " + spawned.pid() + " exited before it was ready ("
 						+ outcome.status() + "); see its log above");
 				case TIMED_OUT -> {
-					Child.ExitStatus status = spawned.stop(Duration.ZERO);
+					// SIGTERM first: a child that got ready at the deadline drains what it took
+					Child.ExitStatus status = spawned.stop(CHILD_STOP_GRACE);
 					fail(report, "child pid " + spawned.pid() + " was not ready within " + this.readyTimeout
-							+ " (grace.ready-timeout); killed it (" + status + ")");
+							+ " (grace.ready-timeout); stopped it (" + status + ")");
 				}
 			}
 		}
-		catch (RuntimeException | LinkageError ex) {
+		catch (Throwable ex) {
 			Child spawned = this.child;
-			if (spawned != null && !spawned.hasExited()) {
-				spawned.stop(Duration.ZERO);
+			if (this.state.get() == UpgradeState.UPGRADING && spawned != null && !spawned.hasExited()) {
+				spawned.stop(CHILD_STOP_GRACE);
 			}
-			fail(report, "restart failed: " + ex.getMessage());
+			if (this.state.get() == UpgradeState.UPGRADING) {
+				fail(report, "restart failed: " + ex);
+			}
+			else {
+				logger.error("Restart worker failed in state " + this.state.get().label(), ex);
+			}
 		}
 	}
 
@@ -156,20 +162,34 @@ public final class Upgrader {
 		this.lastUpgrade = report.succeeded(readyAfterMillis);
 		logger.info("Child pid " + spawned.pid() + " is ready after " + readyAfterMillis
 				+ " ms; handing over and draining");
-		this.events.accept(new UpgradeEvent(this, Step.CHILD_READY, spawned.pid(), null));
-		// Before the context starts closing (and readiness turns to refusing traffic),
-		// so that no new connection reaches this process any more.
-		this.listeners.stopAccepting();
-		this.events.accept(new UpgradeEvent(this, Step.HANDED_OVER, spawned.pid(), null));
-		this.handOver.run();
+		publish(new UpgradeEvent(this, Step.CHILD_READY, spawned.pid(), null));
+		try {
+			// Before the context starts closing (and readiness turns to refusing
+			// traffic), so that no new connection reaches this process any more.
+			this.listeners.stopAccepting();
+		}
+		finally {
+			publish(new UpgradeEvent(this, Step.HANDED_OVER, spawned.pid(), null));
+			this.handOver.run();
+		}
 	}
 
 	private void fail(UpgradeReport report, String reason) {
 		this.lastUpgrade = report.failed(reason);
 		this.child = null;
-		logger.error("Restart failed, still serving: " + reason);
-		this.events.accept(new UpgradeEvent(this, Step.FAILED, report.childPid(), reason));
 		this.state.compareAndSet(UpgradeState.UPGRADING, UpgradeState.SERVING);
+		logger.error("Restart failed, still serving: " + reason);
+		publish(new UpgradeEvent(this, Step.FAILED, report.childPid(), reason));
+	}
+
+	// A listener's exception must not decide the fate of the restart or of the sockets.
+	private void publish(UpgradeEvent event) {
+		try {
+			this.events.accept(event);
+		}
+		catch (Throwable ex) {
+			logger.warn("A listener of " + event + " failed; the restart goes on", ex);
+		}
 	}
 
 	/**

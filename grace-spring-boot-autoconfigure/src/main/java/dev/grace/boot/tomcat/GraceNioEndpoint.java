@@ -120,8 +120,12 @@ public class GraceNioEndpoint extends NioEndpoint {
 		}
 		channel.configureBlocking(true);
 		this.serverSocket = channel;
+		if (this.listenerName == null) {
+			log.warn("Connector on port " + getPortWithOffset() + " was not attached to the grace handover: "
+					+ "its socket will not be handed to a restarted process");
+		}
 		if (this.serving != null && this.listenerName != null) {
-			this.serving.register(this.listenerName, channel, this::stopAccepting);
+			this.serving.register(this.listenerName, channel, this::handOver);
 		}
 	}
 
@@ -249,6 +253,13 @@ public class GraceNioEndpoint extends NioEndpoint {
 			closeChannel(channel);
 			this.serverSocket = null;
 		}
+	}
+
+	// A handover drains whatever the shutdown mode: the connections left here are the
+	// ones a client is using, the next process serves everything new.
+	private void handOver() {
+		this.drainRequested = true;
+		stopAccepting();
 	}
 
 	/**

@@ -16,9 +16,9 @@ import dev.grace.boot.handover.InheritedSockets;
 import dev.grace.boot.handover.ServingListeners;
 
 /**
- * Puts every connector of a Tomcat factory on {@link GraceHttp11NioProtocol} and ties it
- * to the handover under a stable listener name. Runs last, so that connectors other
- * customizers add are seen.
+ * Puts the main connector of a Tomcat factory on {@link GraceHttp11NioProtocol} and ties
+ * it, and every additional connector created with that protocol, to the handover under a
+ * stable listener name.
  */
 public class GraceTomcatCustomizer implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
 
@@ -57,9 +57,13 @@ public class GraceTomcatCustomizer implements WebServerFactoryCustomizer<TomcatS
 			factory.setProtocol(GraceHttp11NioProtocol.class.getName());
 		}
 		factory.addConnectorCustomizers((connector) -> attach(connector, this.name));
-		for (Connector connector : factory.getAdditionalConnectors()) {
-			attach(connector, this.name + "-connector-" + connector.getPort());
-		}
+		// Context customizers run once the Tomcat is built, after every factory customizer
+		// has added its connectors, and before any connector binds.
+		factory.addContextCustomizers((context) -> {
+			for (Connector connector : factory.getAdditionalConnectors()) {
+				attach(connector, this.name + "-connector-" + connector.getPort());
+			}
+		});
 	}
 
 	private void attach(Connector connector, String listenerName) {
