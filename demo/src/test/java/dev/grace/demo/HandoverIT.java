@@ -24,8 +24,6 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class HandoverIT {
 
-	private static final Duration HANDOVER = Duration.ofSeconds(60);
-
 	@Test
 	void usr2HandsEveryPortToANewProcessAndTheOldOneExitsZero() throws Exception {
 		int extraPort = DemoProcess.freePort();
@@ -36,9 +34,9 @@ class HandoverIT {
 
 			Processes.signal(oldPid, Processes.SIGUSR2);
 
-			long newPid = demo.awaitGeneration(2, HANDOVER).jsonLong("pid");
+			long newPid = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 			assertThat(newPid).isNotEqualTo(oldPid);
-			assertThat(demo.awaitExit(oldPid, HANDOVER)).hasValue(0);
+			assertThat(demo.awaitExit(oldPid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 			Response status = RawHttp.get(demo.managementPort(), "/actuator/grace");
 			assertThat(status.status()).isEqualTo(200);
 			assertThat(status.jsonLong("pid")).isEqualTo(newPid);
@@ -61,12 +59,12 @@ class HandoverIT {
 			Response accepted = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
 			assertThat(accepted.status()).isEqualTo(202);
 			assertThat(accepted.text()).contains("restart started", "\"trigger\":\"actuator\"");
-			long second = demo.awaitGeneration(2, HANDOVER).jsonLong("pid");
-			assertThat(demo.awaitExit(first, HANDOVER)).hasValue(0);
+			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 
 			assertThat(RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null).status()).isEqualTo(202);
-			long third = demo.awaitGeneration(3, HANDOVER).jsonLong("pid");
-			assertThat(demo.awaitExit(second, HANDOVER)).hasValue(0);
+			long third = demo.awaitGeneration(3, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			assertThat(demo.awaitExit(second, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 			assertThat(third).isNotIn(first, second);
 			assertThat(demo.livePids()).containsExactly(third);
 		}
@@ -76,17 +74,15 @@ class HandoverIT {
 	void slowRequestStartedBeforeTheHandoverCompletesOnTheOldProcess() throws Exception {
 		try (DemoProcess demo = DemoProcess.start()) {
 			long oldPid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
-			CompletableFuture<Response> slow = CompletableFuture
-				.supplyAsync(() -> call(() -> RawHttp.get(demo.port(), "/slow?ms=4000")));
-			awaitSlowInFlight(demo);
+			CompletableFuture<Response> slow = slowRequestInFlight(demo, 4000);
 
 			Processes.signal(oldPid, Processes.SIGUSR2);
 
 			Response response = slow.get(60, TimeUnit.SECONDS);
 			assertThat(response.status()).isEqualTo(200);
 			assertThat(response.jsonLong("pid")).isEqualTo(oldPid);
-			demo.awaitGeneration(2, HANDOVER);
-			assertThat(demo.awaitExit(oldPid, HANDOVER)).hasValue(0);
+			demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT);
+			assertThat(demo.awaitExit(oldPid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 		}
 	}
 
@@ -94,9 +90,7 @@ class HandoverIT {
 	void termCompletesTheRequestInFlightAndExitsZero() throws Exception {
 		try (DemoProcess demo = DemoProcess.start()) {
 			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
-			CompletableFuture<Response> slow = CompletableFuture
-				.supplyAsync(() -> call(() -> RawHttp.get(demo.port(), "/slow?ms=2000")));
-			awaitSlowInFlight(demo);
+			CompletableFuture<Response> slow = slowRequestInFlight(demo, 2000);
 
 			Processes.signal(pid, Processes.SIGTERM);
 
@@ -131,12 +125,18 @@ class HandoverIT {
 		}
 	}
 
-	private static void awaitSlowInFlight(DemoProcess demo) throws IOException, InterruptedException {
+	// Returns once the demo is serving the slow request, so that a signal sent next
+	// finds it in flight.
+	private static CompletableFuture<Response> slowRequestInFlight(DemoProcess demo, long millis)
+			throws IOException, InterruptedException {
+		CompletableFuture<Response> slow = CompletableFuture
+			.supplyAsync(() -> call(() -> RawHttp.get(demo.port(), "/slow?ms=" + millis)));
 		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
 		while (RawHttp.get(demo.port(), "/").jsonLong("slowInFlight") < 1) {
 			assertThat(System.nanoTime()).as("slow request in flight").isLessThan(deadline);
 			Thread.sleep(10);
 		}
+		return slow;
 	}
 
 	static <T> T call(IoCall<T> call) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class JvmHygieneIT {
 
-	private static final Duration HANDOVER = Duration.ofSeconds(60);
-
 	@TempDir
 	Path dir;
 
@@ -42,8 +39,8 @@ class JvmHygieneIT {
 				.contains("Start it with _JAVA_SR_SIGNUM=39 in its environment");
 
 			Processes.signal(first, Processes.SIGUSR2);
-			long second = demo.awaitGeneration(2, HANDOVER).jsonLong("pid");
-			assertThat(demo.awaitExit(first, HANDOVER)).hasValue(0);
+			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 			assertThat(environ(second)).contains("_JAVA_SR_SIGNUM=39");
 
 			jcmd(second, "JFR.start", "name=grace", "settings=profile");
@@ -57,8 +54,8 @@ class JvmHygieneIT {
 
 			// the recording is still running: its sampler must not have taken SIGUSR2
 			Processes.signal(second, Processes.SIGUSR2);
-			long third = demo.awaitGeneration(3, HANDOVER).jsonLong("pid");
-			assertThat(demo.awaitExit(second, HANDOVER)).hasValue(0);
+			long third = demo.awaitGeneration(3, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			assertThat(demo.awaitExit(second, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 			assertThat(demo.livePids()).containsExactly(third);
 			assertThat(demo.log()).containsOnlyOnce("HotSpot uses SIGUSR2 for thread suspension");
 		}

@@ -3,7 +3,6 @@ package dev.grace.demo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -29,8 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.MINUTES)
 class LeakIT {
 
-	private static final Duration HANDOVER = Duration.ofSeconds(60);
-
 	@Test
 	void consecutiveHandoversLeakNothing() throws Exception {
 		int handovers = Integer.getInteger("grace.leak.handovers", 5);
@@ -45,11 +42,11 @@ class LeakIT {
 				assertThat(parentConnections).hasSizeGreaterThanOrEqualTo(idle.size());
 
 				Processes.signal(pid, Processes.SIGUSR2);
-				long next = demo.awaitGeneration(generation, HANDOVER).jsonLong("pid");
+				long next = demo.awaitGeneration(generation, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 
 				assertThat(socketInodes(next)).as("child holds none of its parent's connections")
 					.doesNotContainAnyElementsOf(parentConnections);
-				assertThat(demo.awaitExit(pid, HANDOVER)).hasValue(0);
+				assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 				for (RawHttp connection : idle) {
 					connection.close();
 				}

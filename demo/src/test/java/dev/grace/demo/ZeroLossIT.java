@@ -27,8 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class ZeroLossIT {
 
-	private static final Duration HANDOVER = Duration.ofSeconds(60);
-
 	@Test
 	void threeHandoversUnderMixedLoadLoseNothing() throws Exception {
 		try (DemoProcess demo = DemoProcess.start()) {
@@ -44,8 +42,8 @@ class ZeroLossIT {
 					else {
 						Processes.signal(pid, Processes.SIGUSR2);
 					}
-					long next = demo.awaitGeneration(generation, HANDOVER).jsonLong("pid");
-					assertThat(demo.awaitExit(pid, HANDOVER)).as("exit code of pid " + pid).hasValue(0);
+					long next = demo.awaitGeneration(generation, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+					assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).as("exit code of pid " + pid).hasValue(0);
 					pid = next;
 				}
 				awaitEveryKindServedBy(load, demo);

@@ -28,6 +28,9 @@ public final class DemoProcess implements AutoCloseable {
 
 	public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
+	/** From a restart request to the next generation serving, or the old one gone. */
+	public static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(60);
+
 	private final Process first;
 
 	private final int port;
