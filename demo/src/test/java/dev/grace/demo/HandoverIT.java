@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.grace.demo.support.DemoProcess;
+import dev.grace.demo.support.GraceStatus;
 import dev.grace.demo.support.Processes;
 import dev.grace.demo.support.RawHttp;
 import dev.grace.demo.support.RawHttp.Response;
@@ -82,6 +83,29 @@ class HandoverIT {
 			assertThat(response.status()).isEqualTo(200);
 			assertThat(response.jsonLong("pid")).isEqualTo(oldPid);
 			demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT);
+			assertThat(demo.awaitExit(oldPid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
+		}
+	}
+
+	@Test
+	void keepAliveRequestToTheDrainingProcessIsAnsweredWithConnectionClose() throws Exception {
+		try (DemoProcess demo = DemoProcess.start()) {
+			long oldPid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			RawHttp keepAlive = RawHttp.connect(demo.port());
+			assertThat(keepAlive.send("GET", "/", null, true).jsonLong("pid")).isEqualTo(oldPid);
+			Processes.signal(oldPid, Processes.SIGUSR2);
+			GraceStatus.await(demo.managementPort(), (s) -> "upgrading".equals(s.state()), DemoProcess.HANDOVER_TIMEOUT);
+			// keeps the old process draining after the new one serves
+			CompletableFuture<Response> slow = slowRequestInFlight(demo, 20_000);
+			demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT);
+
+			Response drained = keepAlive.send("GET", "/", null, true);
+
+			assertThat(drained.status()).isEqualTo(200);
+			assertThat(drained.jsonLong("pid")).isEqualTo(oldPid);
+			assertThat(drained.closesConnection()).isTrue();
+			keepAlive.close();
+			assertThat(slow.get(60, TimeUnit.SECONDS).jsonLong("pid")).isEqualTo(oldPid);
 			assertThat(demo.awaitExit(oldPid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 		}
 	}

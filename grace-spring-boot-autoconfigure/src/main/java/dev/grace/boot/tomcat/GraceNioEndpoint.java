@@ -221,7 +221,9 @@ public class GraceNioEndpoint extends NioEndpoint {
 
 	@Override
 	public void stopInternal() {
-		if (!this.delegate && this.serverSocket != null) {
+		// Spring Boot's graceful shutdown has closed the server socket by now
+		// (closeServerSocketGraceful): the drain is about the connections
+		if (!this.delegate) {
 			stopAccepting();
 			if (this.drainRequested) {
 				for (SocketWrapperBase<NioChannel> connection : getConnections()) {
