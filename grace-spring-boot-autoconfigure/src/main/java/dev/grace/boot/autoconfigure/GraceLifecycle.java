@@ -105,8 +105,9 @@ class GraceLifecycle implements DisposableBean {
 		}
 	}
 
-	// The signal handlers stay until the JVM exits: a SIGUSR2 that arrives while the
-	// context closes must be logged and ignored, not reach HotSpot, which aborts on it.
+	// Also when beans are destroyed without a close event (a failed refresh). The signal
+	// handlers stay until the JVM exits: a SIGUSR2 that arrives while the context
+	// closes must be logged and ignored, not reach HotSpot, which aborts on it.
 	@Override
 	public void destroy() {
 		this.upgrader.stop();
