@@ -201,10 +201,6 @@ public final class MixedLoad implements AutoCloseable {
 		return this.startNanos;
 	}
 
-	public int completed() {
-		return this.samples.size();
-	}
-
 	/**
 	 * Requests of each kind completed so far.
 	 * @return count per kind

@@ -30,7 +30,6 @@ import dev.grace.boot.handover.ChildCommand;
 import dev.grace.boot.handover.ChildSpawner;
 import dev.grace.boot.handover.InheritedSockets;
 import dev.grace.boot.handover.Lineage;
-import dev.grace.boot.handover.ListenFds;
 import dev.grace.boot.handover.NativePosix;
 import dev.grace.boot.handover.ParentNotifier;
 import dev.grace.boot.handover.PreStartProcess;
@@ -69,10 +68,7 @@ public class GraceAutoConfiguration {
 		InheritedSockets graceInheritedSockets() {
 			InheritedSockets sockets = InheritedSockets.fromEnvironment(ENV, ProcessHandle.current().pid());
 			POSIX posix = NativePosix.get();
-			for (String name : new String[] { ListenFds.LISTEN_FDS, ListenFds.LISTEN_PID, ListenFds.LISTEN_FDNAMES,
-					Lineage.READY_FD, Lineage.PARENT_PID }) {
-				posix.unsetenv(name);
-			}
+			ChildCommand.HANDOVER_VARIABLES.forEach(posix::unsetenv);
 			return sockets;
 		}
 

@@ -37,10 +37,6 @@ public final class AcceptGate {
 		this.open.countDown();
 	}
 
-	public boolean isOpen() {
-		return this.open.getCount() == 0;
-	}
-
 	/**
 	 * Waits a little for the gate to open.
 	 * @param millis how long

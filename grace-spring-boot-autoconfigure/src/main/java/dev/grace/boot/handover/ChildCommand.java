@@ -28,7 +28,11 @@ public record ChildCommand(List<String> argv, Map<String, String> env) {
 
 	public static final String SR_SIGNUM = "39";
 
-	private static final List<String> HANDED_DOWN = List.of(ListenFds.LISTEN_FDS, ListenFds.LISTEN_PID,
+	/**
+	 * The variables one process hands the next: read once, then removed so that nothing
+	 * started later misreads them.
+	 */
+	public static final List<String> HANDOVER_VARIABLES = List.of(ListenFds.LISTEN_FDS, ListenFds.LISTEN_PID,
 			ListenFds.LISTEN_FDNAMES, Lineage.GENERATION, Lineage.PARENT_PID, Lineage.READY_FD);
 
 	/**
@@ -43,7 +47,7 @@ public record ChildCommand(List<String> argv, Map<String, String> env) {
 			argv.add(1, ServerSocketChannels.REQUIRED_JVM_OPTION);
 		}
 		Map<String, String> childEnv = new LinkedHashMap<>(env);
-		HANDED_DOWN.forEach(childEnv::remove);
+		HANDOVER_VARIABLES.forEach(childEnv::remove);
 		childEnv.putIfAbsent(SR_SIGNUM_VARIABLE, SR_SIGNUM);
 		return new ChildCommand(List.copyOf(argv), childEnv);
 	}

@@ -21,8 +21,6 @@ import dev.grace.boot.handover.ServingListeners.NamedSocket;
  */
 public final class ChildSpawner {
 
-	private static final int FD_CLOEXEC = 1;
-
 	// Descriptors opened by other threads while we spawn take the lowest free numbers:
 	// holes below the highest open one, or just above it. Closing this far past it in
 	// the child covers them.
@@ -53,7 +51,7 @@ public final class ChildSpawner {
 		}
 		int readEnd = pipe[0];
 		int writeEnd = pipe[1];
-		posix.fcntlInt(readEnd, Fcntl.F_SETFD, FD_CLOEXEC);
+		NativePosix.closeOnExec(readEnd);
 		int n = sockets.size();
 		int readyTarget = ListenFds.START + n;
 		int highest = Math.max(Collections.max(ProcNet.openFds()), readyTarget);

@@ -1,5 +1,6 @@
 package dev.grace.boot.handover;
 
+import jnr.constants.platform.Fcntl;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
 
@@ -8,6 +9,8 @@ import jnr.posix.POSIXFactory;
  * loaded once.
  */
 public final class NativePosix {
+
+	private static final int FD_CLOEXEC = 1;
 
 	private static volatile POSIX posix;
 
@@ -34,6 +37,14 @@ public final class NativePosix {
 			}
 		}
 		return result;
+	}
+
+	/**
+	 * Marks a descriptor close-on-exec, so that no process started later inherits it.
+	 * @param fd the descriptor
+	 */
+	public static void closeOnExec(int fd) {
+		get().fcntlInt(fd, Fcntl.F_SETFD, FD_CLOEXEC);
 	}
 
 	/**

@@ -1,6 +1,5 @@
 package dev.grace.boot.handover;
 
-import jnr.constants.platform.Fcntl;
 import jnr.posix.POSIX;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -13,8 +12,6 @@ public final class ParentNotifier {
 
 	private static final Log logger = LogFactory.getLog(ParentNotifier.class);
 
-	private static final int FD_CLOEXEC = 1;
-
 	private final Lineage lineage;
 
 	private boolean notified;
@@ -22,7 +19,7 @@ public final class ParentNotifier {
 	public ParentNotifier(Lineage lineage) {
 		this.lineage = lineage;
 		if (lineage.hasParent()) {
-			NativePosix.get().fcntlInt(lineage.readyFd(), Fcntl.F_SETFD, FD_CLOEXEC);
+			NativePosix.closeOnExec(lineage.readyFd());
 		}
 	}
 

@@ -89,10 +89,6 @@ public class GraceNioEndpoint extends NioEndpoint {
 		this.inheritedGate = inheritedGate;
 	}
 
-	public String getListenerName() {
-		return this.listenerName;
-	}
-
 	@Override
 	protected void initServerSocket() throws Exception {
 		this.delegate = getUseInheritedChannel() || getUnixDomainSocketPath() != null;
