@@ -11,11 +11,11 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 
-import dev.grace.boot.handover.PreStartProcess;
-import dev.grace.boot.handover.UpgradeEvent;
+import dev.grace.boot.restart.RestartEvent;
+import dev.grace.boot.restart.RestartHook;
 
 /**
- * How an application takes part in its restarts: a {@link PreStartProcess} that refuses
+ * How an application takes part in its restarts: a {@link RestartHook} that refuses
  * to restart while a maintenance file exists ({@code demo.veto-file}), and a listener
  * that logs each step.
  */
@@ -25,7 +25,7 @@ class RestartHooks {
 	private static final Log logger = LogFactory.getLog(RestartHooks.class);
 
 	@Bean
-	PreStartProcess maintenanceVeto(@Value("${demo.veto-file:}") String vetoFile) {
+	RestartHook maintenanceVeto(@Value("${demo.veto-file:}") String vetoFile) {
 		return () -> {
 			if (!vetoFile.isEmpty() && Files.exists(Path.of(vetoFile))) {
 				throw new IllegalStateException("maintenance file " + vetoFile + " exists");
@@ -34,9 +34,9 @@ class RestartHooks {
 	}
 
 	@EventListener
-	void onUpgradeStep(UpgradeEvent event) {
-		logger.info("Restart step " + event.getStep() + ((event.getChildPid() > 0) ? " child " + event.getChildPid() : "")
-				+ ((event.getReason() != null) ? ": " + event.getReason() : ""));
+	void onRestartStep(RestartEvent event) {
+		logger.info("Restart step " + event.step() + ((event.childPid() > 0) ? " child " + event.childPid() : "")
+				+ ((event.reason() != null) ? ": " + event.reason() : ""));
 	}
 
 }

@@ -1,6 +1,10 @@
 package dev.grace.boot.actuate;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.List;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.Access;
 import org.springframework.boot.actuate.endpoint.OperationResponseBody;
@@ -9,73 +13,85 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 
-import dev.grace.boot.handover.UpgradeRefusedException;
-import dev.grace.boot.handover.UpgradeReport;
-import dev.grace.boot.handover.Upgrader;
+import dev.grace.boot.internal.Restarter;
+import dev.grace.boot.restart.RestartRefusedException;
+import dev.grace.boot.restart.RestartReport;
+import dev.grace.boot.restart.RestartState;
+import dev.grace.boot.restart.RestartTrigger;
 
 /**
  * {@code /actuator/grace}: GET shows the restart status, POST starts a restart (202), or
  * answers 409 with the reason when one cannot start. Like {@code shutdown}, nobody may
  * use it until {@code management.endpoint.grace.access} grants it.
+ *
+ * @since 0.1.0
  */
 @Endpoint(id = "grace", defaultAccess = Access.NONE)
 public class GraceEndpoint {
 
-	private final Upgrader upgrader;
+	private final Restarter restarter;
 
-	public GraceEndpoint(Upgrader upgrader) {
-		this.upgrader = upgrader;
+	/**
+	 * Creates the endpoint.
+	 * @param restarter the process's restart state machine
+	 */
+	public GraceEndpoint(Restarter restarter) {
+		this.restarter = restarter;
 	}
 
 	@ReadOperation
-	public GraceStatus status() {
-		List<GraceStatus.Listener> listeners = this.upgrader.listeners()
+	public GraceDescriptor status() {
+		List<GraceDescriptor.Listener> listeners = this.restarter.listeners()
 			.stream()
-			.map((named) -> new GraceStatus.Listener(named.name(),
-					named.socket().address().getAddress().getHostAddress(), named.socket().address().getPort(),
-					named.socket().fd()))
+			.map((named) -> new GraceDescriptor.Listener(named.name(), host(named.socket().address().getAddress()),
+					named.socket().address().getPort(), named.socket().fd()))
 			.toList();
-		return new GraceStatus(ProcessHandle.current().pid(), this.upgrader.lineage().generation(),
-				this.upgrader.state().label(), listeners, this.upgrader.lastUpgrade());
+		return new GraceDescriptor(ProcessHandle.current().pid(), this.restarter.generation(),
+				this.restarter.state(), listeners, this.restarter.lastRestart());
 	}
 
 	@WriteOperation
 	public WebEndpointResponse<RestartResponse> restart() {
 		try {
-			UpgradeReport report = this.upgrader.upgrade("actuator");
+			RestartReport report = this.restarter.request(RestartTrigger.ACTUATOR);
 			return new WebEndpointResponse<>(new RestartResponse("restart started", report), 202);
 		}
-		catch (UpgradeRefusedException ex) {
-			return new WebEndpointResponse<>(new RestartResponse(ex.getMessage(), this.upgrader.lastUpgrade()), 409);
+		catch (RestartRefusedException ex) {
+			return new WebEndpointResponse<>(new RestartResponse(ex.getMessage(), this.restarter.lastRestart()),
+					409);
 		}
+	}
+
+	private static String host(InetAddress address) {
+		return (address instanceof Inet6Address && address.isAnyLocalAddress()) ? "::" : address.getHostAddress();
 	}
 
 	/**
 	 * The answer to POST.
 	 *
 	 * @param message what happened
-	 * @param upgrade the restart started, or the one under way
+	 * @param restart the restart started, or the last one when refused
 	 */
-	public record RestartResponse(String message, UpgradeReport upgrade) implements OperationResponseBody {
+	public record RestartResponse(String message, @Nullable RestartReport restart) implements OperationResponseBody {
 	}
 
 	/**
 	 * The answer to GET.
 	 *
 	 * @param pid this process
-	 * @param generation 1 for a process started by hand, +1 per handover
-	 * @param state serving, upgrading, draining or stopping
-	 * @param listeners the listening sockets that a restart hands over
-	 * @param lastUpgrade the last restart, null before the first
+	 * @param generation 1 for a process started by hand, +1 per restart
+	 * @param state where this process is
+	 * @param listeners the listening sockets that a restart gives to the new process
+	 * @param lastRestart the last restart this process started, null before the first
 	 */
-	public record GraceStatus(long pid, int generation, String state, List<Listener> listeners,
-			UpgradeReport lastUpgrade) implements OperationResponseBody {
+	public record GraceDescriptor(long pid, int generation, RestartState state, List<Listener> listeners,
+			@Nullable RestartReport lastRestart) implements OperationResponseBody {
 
 		/**
 		 * A listening socket.
 		 *
 		 * @param name listener name
-		 * @param address bound address
+		 * @param address bound address ({@code ::} for a dual-stack wildcard)
 		 * @param port bound port
 		 * @param fd descriptor in this process
 		 */

@@ -4,28 +4,24 @@ import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfi
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.context.annotation.Bean;
 
-import dev.grace.boot.handover.AcceptGate;
-import dev.grace.boot.handover.InheritedSockets;
-import dev.grace.boot.handover.ServingListeners;
+import dev.grace.boot.internal.posix.ServingListeners;
 import dev.grace.boot.tomcat.GraceTomcatCustomizer;
 
 /**
  * The management server on its own port runs in a child context whose Tomcat factory
- * the main context's customizers never see: hand its socket over too, as listener
- * {@code management}.
+ * the main context's customizers never see: its socket is given to the next process
+ * too, as listener {@code management}.
  */
 @ManagementContextConfiguration(value = ManagementContextType.CHILD, proxyBeanMethods = false)
-@ConditionalOnWebApplication(type = Type.SERVLET)
+@ConditionalOnWebApplication
 @ConditionalOnBean(ServingListeners.class)
 class GraceManagementChildContextConfiguration {
 
 	@Bean
-	GraceTomcatCustomizer graceManagementTomcatCustomizer(InheritedSockets inherited, ServingListeners serving,
-			GraceProperties properties, AcceptGate gate) {
-		return new GraceTomcatCustomizer("management", inherited, serving, properties.drainTimeout(), gate);
+	GraceTomcatCustomizer graceManagementTomcatCustomizer(ServingListeners serving, GraceProperties properties) {
+		return new GraceTomcatCustomizer("management", serving, properties.drainTimeout());
 	}
 
 }

@@ -3,7 +3,7 @@ package dev.grace.boot.autoconfigure;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
-import dev.grace.boot.handover.InvalidListenFdsException;
+import dev.grace.boot.internal.posix.InvalidListenFdsException;
 
 /**
  * Explains a start that stopped because the inherited sockets (or the variables that

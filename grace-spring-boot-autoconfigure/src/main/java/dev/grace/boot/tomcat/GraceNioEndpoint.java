@@ -16,10 +16,10 @@ import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
 import org.apache.tomcat.util.net.SocketWrapperBase;
 
-import dev.grace.boot.handover.AcceptGate;
-import dev.grace.boot.handover.InheritedSockets;
-import dev.grace.boot.handover.InheritedSockets.Claimed;
-import dev.grace.boot.handover.ServingListeners;
+import dev.grace.boot.internal.AcceptGate;
+import dev.grace.boot.internal.posix.InheritedSockets;
+import dev.grace.boot.internal.posix.InheritedSockets.Claimed;
+import dev.grace.boot.internal.posix.ServingListeners;
 
 /**
  * A {@link NioEndpoint} that can take its server socket from the previous process and
@@ -73,20 +73,18 @@ public class GraceNioEndpoint extends NioEndpoint {
 	private volatile CountDownLatch acceptorRelease = new CountDownLatch(1);
 
 	/**
-	 * Connects this endpoint to the handover.
-	 * @param name the listener name handed to the next process
-	 * @param inherited sockets this process inherited
-	 * @param serving where to record the socket this endpoint accepts on
+	 * Makes this endpoint take part in restarts.
+	 * @param name the listener name given to the next process
+	 * @param serving where to record the socket this endpoint accepts on, with the
+	 * sockets this process inherited
 	 * @param drainTimeout how long a drain waits for open connections to finish
-	 * @param inheritedGate what an inherited socket waits for before accepting
 	 */
-	public void attach(String name, InheritedSockets inherited, ServingListeners serving, Duration drainTimeout,
-			AcceptGate inheritedGate) {
+	public void attach(String name, ServingListeners serving, Duration drainTimeout) {
 		this.listenerName = name;
-		this.inherited = inherited;
+		this.inherited = serving.inherited();
 		this.serving = serving;
 		this.drainTimeout = drainTimeout;
-		this.inheritedGate = inheritedGate;
+		this.inheritedGate = serving.inheritedGate();
 	}
 
 	@Override
@@ -117,7 +115,7 @@ public class GraceNioEndpoint extends NioEndpoint {
 		channel.configureBlocking(true);
 		this.serverSocket = channel;
 		if (this.listenerName == null) {
-			log.warn("Connector on port " + getPortWithOffset() + " was not attached to the grace handover: "
+			log.warn("Connector on port " + getPortWithOffset() + " is not attached to graceful restart: "
 					+ "its socket will not be handed to a restarted process");
 		}
 		if (this.serving != null && this.listenerName != null) {
@@ -253,7 +251,7 @@ public class GraceNioEndpoint extends NioEndpoint {
 		}
 	}
 
-	// A handover drains whatever the shutdown mode: the connections left here are the
+	// A restart drains whatever the shutdown mode: the connections left here are the
 	// ones a client is using, the next process serves everything new.
 	private void handOver() {
 		this.drainRequested = true;

@@ -7,52 +7,40 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
-import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.Ordered;
 
-import dev.grace.boot.handover.AcceptGate;
-import dev.grace.boot.handover.InheritedSockets;
-import dev.grace.boot.handover.ServingListeners;
+import dev.grace.boot.internal.posix.ServingListeners;
 
 /**
- * Puts the main connector of a Tomcat factory on {@link GraceHttp11NioProtocol} and ties
- * it, and every additional connector created with that protocol, to the handover under a
- * stable listener name.
+ * Puts the main connector of a Tomcat factory (servlet or reactive) on
+ * {@link GraceHttp11NioProtocol} and ties it, and every additional connector created
+ * with that protocol, to restarts under a stable listener name.
  */
-public class GraceTomcatCustomizer implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
+public class GraceTomcatCustomizer implements WebServerFactoryCustomizer<TomcatWebServerFactory>, Ordered {
 
 	private static final Log logger = LogFactory.getLog(GraceTomcatCustomizer.class);
 
 	private final String name;
 
-	private final InheritedSockets inherited;
-
 	private final ServingListeners serving;
 
 	private final Duration drainTimeout;
 
-	private final AcceptGate inheritedGate;
-
 	/**
 	 * Creates a customizer.
 	 * @param name the main connector's listener name ({@code server}, {@code management})
-	 * @param inherited sockets this process inherited
-	 * @param serving where listeners record their sockets
+	 * @param serving where listeners record their sockets and find inherited ones
 	 * @param drainTimeout how long a drain waits for open connections
-	 * @param inheritedGate what inherited sockets wait for before accepting
 	 */
-	public GraceTomcatCustomizer(String name, InheritedSockets inherited, ServingListeners serving,
-			Duration drainTimeout, AcceptGate inheritedGate) {
+	public GraceTomcatCustomizer(String name, ServingListeners serving, Duration drainTimeout) {
 		this.name = name;
-		this.inherited = inherited;
 		this.serving = serving;
 		this.drainTimeout = drainTimeout;
-		this.inheritedGate = inheritedGate;
 	}
 
 	@Override
-	public void customize(TomcatServletWebServerFactory factory) {
+	public void customize(TomcatWebServerFactory factory) {
 		if (TomcatWebServerFactory.DEFAULT_PROTOCOL.equals(factory.getProtocol())) {
 			factory.setProtocol(GraceHttp11NioProtocol.class.getName());
 		}
@@ -68,12 +56,11 @@ public class GraceTomcatCustomizer implements WebServerFactoryCustomizer<TomcatS
 
 	private void attach(Connector connector, String listenerName) {
 		if (connector.getProtocolHandler() instanceof GraceHttp11NioProtocol protocol) {
-			protocol.getGraceEndpoint()
-				.attach(listenerName, this.inherited, this.serving, this.drainTimeout, this.inheritedGate);
+			protocol.getGraceEndpoint().attach(listenerName, this.serving, this.drainTimeout);
 		}
 		else {
 			logger.warn("Connector on port " + connector.getPort() + " uses " + connector.getProtocolHandlerClassName()
-					+ ": it will bind anew on restart and not be handed over. Create it with new Connector(\""
+					+ ": a restarted process binds it anew instead of inheriting it. Create it with new Connector(\""
 					+ GraceHttp11NioProtocol.class.getName() + "\")");
 		}
 	}

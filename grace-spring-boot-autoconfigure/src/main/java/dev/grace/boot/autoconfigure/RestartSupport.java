@@ -1,0 +1,78 @@
+package dev.grace.boot.autoconfigure;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.ApplicationContext;
+import org.springframework.util.ClassUtils;
+
+import dev.grace.boot.internal.posix.NativePosix;
+
+/**
+ * Whether restarts can be active in this application, and if not, why: one sentence for
+ * the one log line an application gets when they cannot.
+ */
+final class RestartSupport {
+
+	static final String SUPPORTED = "graceful restart supports embedded Tomcat (Spring MVC or WebFlux) on Linux";
+
+	private static final String WEB_SERVER_CONTEXT = "org.springframework.boot.web.server.context.WebServerApplicationContext";
+
+	private static final String TOMCAT_FACTORY = "org.springframework.boot.tomcat.TomcatWebServerFactory";
+
+	private RestartSupport() {
+	}
+
+	/**
+	 * What keeps restarts from working on this machine.
+	 * @return the reason, null when the platform supports them
+	 */
+	static @Nullable String platformProblem() {
+		try {
+			return NativePosix.unsupportedReason();
+		}
+		catch (LinkageError ex) {
+			return "jnr-posix is not on the classpath (" + ex + ")";
+		}
+	}
+
+	/**
+	 * What keeps restarts from working in this application, as far as can be told before
+	 * its context is refreshed.
+	 * @param context the application context, not yet refreshed
+	 * @return the reason, null when they may work
+	 */
+	static @Nullable String problem(ApplicationContext context) {
+		String platform = platformProblem();
+		if (platform != null) {
+			return platform;
+		}
+		ClassLoader loader = context.getClassLoader();
+		if (!isInstance(WEB_SERVER_CONTEXT, context, loader)) {
+			return "this application runs no embedded web server";
+		}
+		if (!ClassUtils.isPresent(TOMCAT_FACTORY, loader)) {
+			return "its web server is " + webServer(loader) + ", not embedded Tomcat";
+		}
+		return null;
+	}
+
+	private static boolean isInstance(String type, Object object, @Nullable ClassLoader loader) {
+		try {
+			return ClassUtils.forName(type, loader).isInstance(object);
+		}
+		catch (ClassNotFoundException | LinkageError ex) {
+			return false;
+		}
+	}
+
+	private static String webServer(@Nullable ClassLoader loader) {
+		if (ClassUtils.isPresent("reactor.netty.http.server.HttpServer", loader)) {
+			return "Reactor Netty";
+		}
+		if (ClassUtils.isPresent("org.eclipse.jetty.server.Server", loader)) {
+			return "Jetty";
+		}
+		return "not Tomcat";
+	}
+
+}

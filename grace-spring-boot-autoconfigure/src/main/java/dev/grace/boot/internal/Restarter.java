@@ -1,0 +1,394 @@
+package dev.grace.boot.internal;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.grace.boot.internal.SpawnedChild.Outcome;
+import dev.grace.boot.restart.RestartEvent;
+import dev.grace.boot.restart.RestartEvent.Step;
+import dev.grace.boot.restart.RestartHook;
+import dev.grace.boot.restart.RestartRefusedException;
+import dev.grace.boot.restart.RestartReport;
+import dev.grace.boot.restart.RestartState;
+import dev.grace.boot.restart.RestartTrigger;
+
+/**
+ * The restart state machine of one process (tableflip's {@code Upgrader}): both halves
+ * of the protocol, the parent's (start the next process, wait for it, hand over) and the
+ * child's ({@link #ready()}). The transitions are listed in the package documentation.
+ * Anything short of the child's readiness (a veto, a spawn error, a child that exits or
+ * hangs) leaves this process serving, with the child stopped and reaped.
+ */
+public final class Restarter {
+
+	private static final Log logger = LogFactory.getLog(Restarter.class);
+
+	private static final Map<RestartState, Set<RestartState>> TRANSITIONS = Map.of(RestartState.STARTING,
+			EnumSet.of(RestartState.SERVING, RestartState.STOPPING), RestartState.SERVING,
+			EnumSet.of(RestartState.RESTARTING, RestartState.STOPPING), RestartState.RESTARTING,
+			EnumSet.of(RestartState.SERVING, RestartState.DRAINING, RestartState.STOPPING), RestartState.DRAINING,
+			EnumSet.noneOf(RestartState.class), RestartState.STOPPING, EnumSet.noneOf(RestartState.class));
+
+	private final Spawner spawner;
+
+	private final ListenerTable listeners;
+
+	private final ParentChannel parent;
+
+	private final Settings settings;
+
+	private final List<RestartHook> hooks;
+
+	private final Consumer<RestartEvent> events;
+
+	private final Runnable exit;
+
+	private final Object lock = new Object();
+
+	// guarded by lock
+	private RestartState state = RestartState.STARTING;
+
+	// guarded by lock: a SIGUSR2 that came while starting
+	private boolean restartDue;
+
+	// guarded by lock
+	private @Nullable SpawnedChild child;
+
+	// guarded by lock
+	private @Nullable RestartReport last;
+
+	/**
+	 * Creates the state machine of a process that is starting.
+	 * @param spawner starts the next process
+	 * @param listeners this process's listening sockets
+	 * @param parent the process that started this one
+	 * @param settings generation and timeouts
+	 * @param hooks run before each restart, in order; one that throws cancels it
+	 * @param events receives each step, on the restart's thread
+	 * @param exit called once this process has stopped accepting after a restart: it must
+	 * close the application (which drains) and exit, without blocking
+	 */
+	public Restarter(Spawner spawner, ListenerTable listeners, ParentChannel parent, Settings settings,
+			List<RestartHook> hooks, Consumer<RestartEvent> events, Runnable exit) {
+		this.spawner = spawner;
+		this.listeners = listeners;
+		this.parent = parent;
+		this.settings = settings;
+		this.hooks = List.copyOf(hooks);
+		this.events = events;
+		this.exit = exit;
+	}
+
+	/**
+	 * The child's half, once the application is ready for traffic: accept on the
+	 * inherited sockets (closing those nobody claimed), serve, tell the parent, and run
+	 * a restart that was signalled while starting.
+	 */
+	public void ready() {
+		synchronized (this.lock) {
+			if (this.state != RestartState.STARTING) {
+				return;
+			}
+		}
+		this.listeners.startAccepting();
+		boolean due;
+		synchronized (this.lock) {
+			if (this.state != RestartState.STARTING) {
+				return; // stopping: the parent must not take this process for its successor
+			}
+			move(RestartState.STARTING, RestartState.SERVING);
+			due = this.restartDue;
+			this.restartDue = false;
+		}
+		if (this.parent.notifyReady()) {
+			logger.info("Generation " + this.settings.generation() + " ready; told parent pid " + this.parent.pid());
+		}
+		if (due) {
+			logger.info("Running the restart that SIGUSR2 asked for while this process was starting");
+			signal();
+		}
+	}
+
+	/**
+	 * SIGUSR2: a restart now, or once ready while starting; logged and ignored when one
+	 * cannot start. Called on the signal thread: takes the lock briefly, runs no user
+	 * code and never waits for the operating system.
+	 */
+	public void signal() {
+		boolean starting;
+		boolean alreadyDue;
+		synchronized (this.lock) {
+			starting = this.state == RestartState.STARTING;
+			alreadyDue = this.restartDue;
+			this.restartDue |= starting;
+		}
+		if (starting) {
+			logger.info(alreadyDue ? "SIGUSR2 while starting: a restart is already due once this process is ready"
+					: "SIGUSR2 while starting: the restart runs once this process is ready");
+			return;
+		}
+		try {
+			request(RestartTrigger.SIGNAL);
+		}
+		catch (RestartRefusedException ex) {
+			logger.warn("Ignoring SIGUSR2: " + ex.getMessage());
+		}
+	}
+
+	/**
+	 * A SIGUSR2 that came before this state machine existed, already logged.
+	 */
+	public void signalReceivedEarlier() {
+		synchronized (this.lock) {
+			if (this.state == RestartState.STARTING) {
+				this.restartDue = true;
+				return;
+			}
+		}
+		signal();
+	}
+
+	/**
+	 * Starts a restart on its own thread.
+	 * @param trigger what asked for it
+	 * @return the report of the restart just started
+	 * @throws RestartRefusedException when a restart cannot start now
+	 */
+	public RestartReport request(RestartTrigger trigger) {
+		RestartReport report;
+		synchronized (this.lock) {
+			if (this.state != RestartState.SERVING) {
+				throw new RestartRefusedException(refusal());
+			}
+			move(RestartState.SERVING, RestartState.RESTARTING);
+			report = RestartReport.started(trigger);
+			this.last = report;
+		}
+		logger.info("Restart requested by " + trigger.label());
+		Thread worker = new Thread(() -> run(report), "grace-restart");
+		worker.setDaemon(true);
+		// not the caller's: an actuator request thread carries the web application's loader
+		worker.setContextClassLoader(Restarter.class.getClassLoader());
+		worker.start();
+		return report;
+	}
+
+	// guarded by lock
+	private String refusal() {
+		return switch (this.state) {
+			case STARTING -> "this process is still starting: a restart can begin once it is ready";
+			case RESTARTING -> "a restart is in progress"
+					+ ((this.child != null) ? " (child pid " + this.child.pid() + ")" : "");
+			case DRAINING -> "this process is draining: the new process serves";
+			case STOPPING -> "this process is stopping";
+			case SERVING -> "this process is serving";
+		};
+	}
+
+	/**
+	 * Stops taking restarts; a child that has not taken over yet is stopped and reaped,
+	 * so nothing is left behind. Does nothing once this process drains.
+	 */
+	public void stop() {
+		SpawnedChild running;
+		synchronized (this.lock) {
+			if (this.state == RestartState.DRAINING || this.state == RestartState.STOPPING) {
+				return;
+			}
+			running = (this.state == RestartState.RESTARTING) ? this.child : null;
+			move(this.state, RestartState.STOPPING);
+		}
+		if (running != null) {
+			logger.info("Stopping child pid " + running.pid() + ": this process is stopping during the restart");
+			SpawnedChild.ExitStatus status = running.stop(this.settings.childStopGrace());
+			logger.info("Child pid " + running.pid() + " stopped (" + status + ")");
+		}
+	}
+
+	public RestartState state() {
+		synchronized (this.lock) {
+			return this.state;
+		}
+	}
+
+	/**
+	 * The last restart this process started.
+	 * @return its report, null before the first
+	 */
+	public @Nullable RestartReport lastRestart() {
+		synchronized (this.lock) {
+			return this.last;
+		}
+	}
+
+	public int generation() {
+		return this.settings.generation();
+	}
+
+	public long parentPid() {
+		return this.parent.pid();
+	}
+
+	public List<NamedSocket> listeners() {
+		return this.listeners.sockets();
+	}
+
+	private void run(RestartReport requested) {
+		long start = System.nanoTime();
+		RestartReport report = requested;
+		SpawnedChild spawned = null;
+		try {
+			publish(Step.REQUESTED, -1, null);
+			String veto = runHooks();
+			if (veto != null) {
+				fail(report, veto);
+				return;
+			}
+			List<NamedSocket> sockets = this.listeners.sockets();
+			if (state() != RestartState.RESTARTING) {
+				fail(report, "cancelled: this process is " + state());
+				return;
+			}
+			spawned = this.spawner.spawn(sockets);
+			synchronized (this.lock) {
+				if (this.state == RestartState.RESTARTING) {
+					this.child = spawned;
+					report = report.withChild(spawned.pid());
+					this.last = report;
+				}
+			}
+			if (report.childPid() != spawned.pid()) {
+				// stop() came while it was being spawned and could not see it
+				spawned.stop(this.settings.childStopGrace());
+				fail(report.withChild(spawned.pid()), "cancelled: this process is " + state());
+				return;
+			}
+			logger.info("Started child pid " + spawned.pid() + " with " + sockets);
+			publish(Step.CHILD_STARTED, spawned.pid(), null);
+			await(report, spawned, start);
+		}
+		catch (Throwable ex) {
+			if (spawned != null && !spawned.hasExited()) {
+				spawned.stop(this.settings.childStopGrace());
+			}
+			fail(report, ((spawned == null) ? "could not start the new process: " : "restart failed: ") + ex);
+		}
+	}
+
+	private @Nullable String runHooks() {
+		for (RestartHook hook : this.hooks) {
+			try {
+				hook.beforeRestart();
+			}
+			catch (Exception ex) {
+				return "cancelled by " + hook.getClass().getName() + ": " + ex.getMessage();
+			}
+		}
+		return null;
+	}
+
+	private void await(RestartReport report, SpawnedChild spawned, long start) {
+		Outcome outcome = spawned.awaitReady(this.settings.readyTimeout());
+		switch (outcome.kind()) {
+			case READY -> takeOver(report, spawned, (System.nanoTime() - start) / 1_000_000);
+			case EXITED -> fail(report, "child pid " + spawned.pid() + " exited before it was ready ("
+					+ outcome.status() + "); see its log above");
+			case TIMED_OUT -> {
+				// SIGTERM first: a child that got ready at the deadline drains what it took
+				SpawnedChild.ExitStatus status = spawned.stop(this.settings.childStopGrace());
+				fail(report, "child pid " + spawned.pid() + " was not ready within " + this.settings.readyTimeout()
+						+ " (grace.ready-timeout); stopped it (" + status + ")");
+			}
+		}
+	}
+
+	private void takeOver(RestartReport report, SpawnedChild spawned, long readyAfterMillis) {
+		if (spawned.hasExited()) {
+			fail(report, "child pid " + spawned.pid() + " exited right after it said it was ready");
+			return;
+		}
+		synchronized (this.lock) {
+			if (this.state != RestartState.RESTARTING) {
+				return; // stop() came first and is stopping this child
+			}
+			move(RestartState.RESTARTING, RestartState.DRAINING);
+			this.last = report.succeeded(readyAfterMillis);
+		}
+		logger.info("Child pid " + spawned.pid() + " is ready after " + readyAfterMillis
+				+ " ms; this process stops accepting and drains");
+		publish(Step.CHILD_READY, spawned.pid(), null);
+		try {
+			// before the application starts closing (and readiness turns to refusing
+			// traffic), so that no new connection reaches this process any more
+			this.listeners.stopAccepting();
+		}
+		finally {
+			publish(Step.DRAINING, spawned.pid(), null);
+			this.exit.run();
+		}
+	}
+
+	private void fail(RestartReport report, String reason) {
+		boolean serving;
+		synchronized (this.lock) {
+			this.last = report.failed(reason);
+			this.child = null;
+			serving = this.state == RestartState.RESTARTING;
+			if (serving) {
+				move(RestartState.RESTARTING, RestartState.SERVING);
+			}
+		}
+		if (serving) {
+			logger.error("Restart failed, still serving: " + reason);
+		}
+		else {
+			logger.warn("Restart abandoned, this process is stopping: " + reason);
+		}
+		publish(Step.FAILED, report.childPid(), reason);
+	}
+
+	// guarded by lock: the one place where the state changes
+	private void move(RestartState from, RestartState to) {
+		if (this.state != from || !TRANSITIONS.get(from).contains(to)) {
+			throw new IllegalStateException("No transition " + from + " -> " + to + " in state " + this.state);
+		}
+		this.state = to;
+		if (logger.isDebugEnabled()) {
+			logger.debug("Restart state " + from + " -> " + to);
+		}
+	}
+
+	// A listener's exception must not decide the fate of the restart or of the sockets.
+	private void publish(Step step, long childPid, @Nullable String reason) {
+		RestartEvent event = new RestartEvent(step, childPid, reason);
+		try {
+			this.events.accept(event);
+		}
+		catch (Throwable ex) {
+			logger.warn("A listener of " + event + " failed; the restart goes on", ex);
+		}
+	}
+
+	/**
+	 * What the state machine needs to know of this process.
+	 *
+	 * @param generation 1 for a process started by hand, +1 per restart
+	 * @param readyTimeout how long a child may take to be ready
+	 * @param childStopGrace how long a child may take to stop on SIGTERM before SIGKILL
+	 */
+	public record Settings(int generation, Duration readyTimeout, Duration childStopGrace) {
+
+		/** The grace a child gets to stop before it is killed. */
+		public static final Duration CHILD_STOP_GRACE = Duration.ofSeconds(10);
+
+	}
+
+}

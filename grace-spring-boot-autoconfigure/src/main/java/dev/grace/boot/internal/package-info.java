@@ -1,0 +1,35 @@
+/**
+ * The restart core: one state machine ({@link dev.grace.boot.internal.Restarter}) and
+ * the small interfaces it drives the operating system through, so that unit tests can
+ * drive every transition with fakes. The posix implementation is in
+ * {@code dev.grace.boot.internal.posix}; Spring glue only turns Spring events into
+ * calls of the core. Internal: not an API.
+ *
+ * <h2>States and transitions</h2>
+ * <pre>
+ * from        on                                   to          side effects
+ * ----------  -----------------------------------  ----------  ---------------------------------------
+ * STARTING    ready()                              SERVING     close unclaimed inherited sockets, open
+ *                                                              the accept gate, tell the parent; run a
+ *                                                              restart signalled while starting
+ * STARTING    signal()                             STARTING    remembered (several coalesce into one)
+ * STARTING    request()                            STARTING    refused: still starting
+ * STARTING    stop()                               STOPPING    the parent is never told
+ * SERVING     signal() / request()                 RESTARTING  worker thread: hooks, spawn, await ready
+ * RESTARTING  signal() / request()                 RESTARTING  refused: a restart is in progress
+ * RESTARTING  hook veto, spawn error, child exits  SERVING     child stopped and reaped, FAILED event
+ *             before ready, ready timeout,
+ *             child exits right after ready
+ * RESTARTING  child ready                          DRAINING    stop accepting, then close and exit
+ * RESTARTING  stop()                               STOPPING    the child is stopped and reaped
+ * DRAINING    signal() / request() / stop()        DRAINING    refused / ignored: already exiting
+ * STOPPING    anything                             STOPPING    refused / ignored
+ * </pre>
+ * Every transition goes through {@code Restarter.move} under one lock; the lock is never
+ * held while user code (hooks, event listeners) or the operating system (spawn, kill,
+ * wait) runs. User code runs on the restart's own thread, never on a signal thread.
+ */
+@NullMarked
+package dev.grace.boot.internal;
+
+import org.jspecify.annotations.NullMarked;

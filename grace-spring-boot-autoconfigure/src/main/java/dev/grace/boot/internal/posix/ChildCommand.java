@@ -1,0 +1,104 @@
+package dev.grace.boot.internal.posix;
+
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.grace.boot.internal.RestartSignals;
+
+/**
+ * The command line and environment of the next process: this one's, read back from
+ * {@code /proc/self/cmdline} so that every JVM option, the main class or jar and every
+ * argument come along. The jar path is passed as it was given, not resolved, so a jar
+ * renamed into place or a re-pointed symlink is what the next process runs.
+ *
+ * @param argv the arguments, the java executable first
+ * @param env the environment, without this process's inherited-socket variables
+ */
+public record ChildCommand(List<String> argv, Map<String, String> env) {
+
+	/**
+	 * On JDK 24 and later, jnr's native calls make the JVM warn (restricted native
+	 * access, {@code sun.misc.Unsafe} memory access) unless these options allow them.
+	 */
+	static final List<String> NATIVE_ACCESS_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED",
+			"--sun-misc-unsafe-memory-access=allow");
+
+	static final int NATIVE_ACCESS_WARNINGS_SINCE = 24;
+
+	/**
+	 * The variables one process gives the next: read once, then removed so that nothing
+	 * started later misreads them.
+	 */
+	public static final List<String> INHERITED_VARIABLES = List.of(ListenFds.LISTEN_FDS, ListenFds.LISTEN_PID,
+			ListenFds.LISTEN_FDNAMES, Lineage.GENERATION, Lineage.PARENT_PID, Lineage.READY_FD);
+
+	/**
+	 * The command that starts another copy of this process.
+	 * @param env this process's environment
+	 * @return the command
+	 */
+	public static ChildCommand ofCurrentProcess(Map<String, String> env) {
+		List<String> argv = new ArrayList<>(cmdline());
+		argv.set(0, ProcessHandle.current().info().command().orElse(argv.get(0)));
+		return of(argv, env, Runtime.version().feature());
+	}
+
+	static ChildCommand of(List<String> current, Map<String, String> env, int javaFeatureVersion) {
+		List<String> argv = new ArrayList<>(current);
+		if (!hasRequiredOption(argv)) {
+			argv.add(1, ServerSocketChannels.REQUIRED_JVM_OPTION);
+		}
+		if (javaFeatureVersion >= NATIVE_ACCESS_WARNINGS_SINCE) {
+			for (String option : NATIVE_ACCESS_OPTIONS) {
+				String name = option.substring(0, option.indexOf('=') + 1);
+				if (argv.stream().noneMatch((arg) -> arg.startsWith(name))) {
+					argv.add(1, option);
+				}
+			}
+		}
+		Map<String, String> childEnv = new LinkedHashMap<>(env);
+		INHERITED_VARIABLES.forEach(childEnv::remove);
+		childEnv.putIfAbsent(RestartSignals.SR_SIGNUM_VARIABLE, RestartSignals.SR_SIGNUM);
+		return new ChildCommand(List.copyOf(argv), childEnv);
+	}
+
+	static boolean hasRequiredOption(List<String> argv) {
+		String value = ServerSocketChannels.REQUIRED_JVM_OPTION.substring("--add-opens=".length());
+		for (int i = 1; i < argv.size(); i++) {
+			String arg = argv.get(i);
+			if (arg.equals(ServerSocketChannels.REQUIRED_JVM_OPTION)
+					|| (arg.equals("--add-opens") && i + 1 < argv.size() && argv.get(i + 1).equals(value))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static List<String> cmdline() {
+		try {
+			byte[] raw = Files.readAllBytes(Path.of("/proc/self/cmdline"));
+			List<String> args = new ArrayList<>();
+			int start = 0;
+			for (int i = 0; i < raw.length; i++) {
+				if (raw[i] == 0) {
+					args.add(new String(raw, start, i - start, Charset.defaultCharset()));
+					start = i + 1;
+				}
+			}
+			if (args.isEmpty()) {
+				throw new IllegalStateException("/proc/self/cmdline is empty");
+			}
+			return args;
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot read /proc/self/cmdline", ex);
+		}
+	}
+
+}

@@ -1,0 +1,17 @@
+package dev.grace.boot.restart;
+
+/**
+ * What became of a restart.
+ *
+ * @since 0.1.0
+ */
+public enum RestartOutcome {
+
+	/** The new process is starting. */
+	IN_PROGRESS,
+	/** The new process is ready and serves; this one drains. */
+	SUCCEEDED,
+	/** No new process took over; this one keeps serving. */
+	FAILED
+
+}

@@ -1,0 +1,59 @@
+package dev.grace.boot.restart;
+
+import java.time.Instant;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One restart, as the status shows it.
+ *
+ * @param trigger what asked for it
+ * @param startedAt when it was asked for
+ * @param outcome where it stands
+ * @param childPid the new process, -1 before it was started
+ * @param readyAfterMillis from the request to the new process's readiness, -1 if never
+ * ready
+ * @param reason why it failed, null otherwise
+ * @since 0.1.0
+ */
+public record RestartReport(RestartTrigger trigger, Instant startedAt, RestartOutcome outcome, long childPid,
+		long readyAfterMillis, @Nullable String reason) {
+
+	/**
+	 * A restart that was just accepted.
+	 * @param trigger what asked for it
+	 * @return the report
+	 */
+	public static RestartReport started(RestartTrigger trigger) {
+		return new RestartReport(trigger, Instant.now(), RestartOutcome.IN_PROGRESS, -1, -1, null);
+	}
+
+	/**
+	 * This report once the new process is started.
+	 * @param pid its pid
+	 * @return the report
+	 */
+	public RestartReport withChild(long pid) {
+		return new RestartReport(this.trigger, this.startedAt, this.outcome, pid, -1, null);
+	}
+
+	/**
+	 * This report once the new process is ready.
+	 * @param readyAfterMillis from the request to readiness
+	 * @return the report
+	 */
+	public RestartReport succeeded(long readyAfterMillis) {
+		return new RestartReport(this.trigger, this.startedAt, RestartOutcome.SUCCEEDED, this.childPid,
+				readyAfterMillis, null);
+	}
+
+	/**
+	 * This report once the restart failed.
+	 * @param why the reason
+	 * @return the report
+	 */
+	public RestartReport failed(String why) {
+		return new RestartReport(this.trigger, this.startedAt, RestartOutcome.FAILED, this.childPid, -1, why);
+	}
+
+}

@@ -1,0 +1,52 @@
+package dev.grace.boot.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+
+import dev.grace.boot.actuate.GraceEndpoint;
+import dev.grace.boot.internal.Restarter;
+import dev.grace.boot.tomcat.GraceTomcatCustomizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class GraceAutoConfigurationTests {
+
+	private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(GraceAutoConfiguration.class));
+
+	@Test
+	void onByDefault() {
+		this.runner.run((context) -> {
+			assertThat(context).hasSingleBean(Restarter.class).hasSingleBean(GraceTomcatCustomizer.class);
+			assertThat(context.getBean(GraceProperties.class).readyTimeout()).hasSeconds(60);
+		});
+	}
+
+	@Test
+	void disabledLeavesTomcatAlone() {
+		this.runner.withPropertyValues("grace.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(Restarter.class)
+				.doesNotHaveBean(GraceTomcatCustomizer.class));
+	}
+
+	@Test
+	void endpointOnlyWhenAccessIsGrantedAndExposed() {
+		this.runner.run((context) -> assertThat(context).doesNotHaveBean(GraceEndpoint.class));
+		this.runner
+			.withPropertyValues("management.endpoint.grace.access=UNRESTRICTED",
+					"management.endpoints.web.exposure.include=grace")
+			.run((context) -> assertThat(context).hasSingleBean(GraceEndpoint.class));
+	}
+
+	@Test
+	void invalidTimeoutFailsNamingTheProperty() {
+		this.runner.withPropertyValues("grace.ready-timeout=-5s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("grace.ready-timeout must be a positive duration");
+		});
+	}
+
+}

@@ -1,0 +1,130 @@
+package dev.grace.boot.internal.posix;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.grace.boot.internal.ListeningSocket;
+import dev.grace.boot.internal.NamedSocket;
+import dev.grace.boot.internal.SpawnedChild.Outcome;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Real {@code posix_spawn}s from this JVM, which holds jars, files and client sockets
+ * open the way a serving application does: the child must get the listening sockets at
+ * 3 and 4, the readiness pipe at 5, stdio, and nothing else.
+ */
+class PosixSpawnerTests {
+
+	private final List<AutoCloseable> open = new ArrayList<>();
+
+	@TempDir
+	Path dir;
+
+	@AfterEach
+	void close() throws Exception {
+		for (AutoCloseable closeable : this.open) {
+			closeable.close();
+		}
+	}
+
+	@Test
+	void childHoldsOnlyStdioTheListenersAndTheReadinessPipe() throws Exception {
+		ServerSocketChannel server = listen();
+		ServerSocketChannel management = listen();
+		// descriptors a serving process has that must not leak: a client connection and a file
+		this.open.add(new Socket("127.0.0.1", server.socket().getLocalPort()));
+		this.open.add(server.accept());
+		this.open.add(FileChannel.open(Files.writeString(this.dir.resolve("app.log"), "log"),
+				StandardOpenOption.APPEND));
+		Path out = this.dir.resolve("child.txt");
+		// exec redirects for good (no saved copy of stdout); ls lists the shell's own table
+		String script = "exec >> " + out + "; echo \"pid=$$ listen_pid=$LISTEN_PID fds=$LISTEN_FDS "
+				+ "names=$LISTEN_FDNAMES ready=$GRACE_READY_FD generation=$GRACE_GENERATION "
+				+ "parent=$GRACE_PARENT_PID\"; /bin/ls -l /proc/$$/fd; printf x >&5; exec /bin/sleep 30";
+		List<NamedSocket> sockets = List.of(named("server", server), named("management", management));
+
+		PosixChild child = new PosixSpawner(null, null).spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of()), sockets,
+				new Lineage(4, -1, -1));
+
+		assertThat(child.awaitReady(Duration.ofSeconds(10)).kind()).isEqualTo(Outcome.Kind.READY);
+		List<String> lines = Files.readAllLines(out);
+		assertThat(lines.get(0)).isEqualTo("pid=" + child.pid() + " listen_pid=" + child.pid()
+				+ " fds=2 names=server:management ready=5 generation=5 parent=" + ProcessHandle.current().pid());
+		Map<Integer, String> fds = new TreeMap<>();
+		for (String line : lines.subList(1, lines.size())) {
+			int arrow = line.indexOf(" -> ");
+			if (arrow > 0) {
+				String before = line.substring(0, arrow);
+				fds.put(Integer.valueOf(before.substring(before.lastIndexOf(' ') + 1)), line.substring(arrow + 4));
+			}
+		}
+		assertThat(fds.keySet()).as(fds.toString()).containsExactly(0, 1, 2, 3, 4, 5);
+		assertThat(fds.get(3)).isEqualTo("socket:[" + sockets.get(0).socket().inode() + "]");
+		assertThat(fds.get(4)).isEqualTo("socket:[" + sockets.get(1).socket().inode() + "]");
+		assertThat(fds.get(5)).startsWith("pipe:");
+		assertThat(child.stop(Duration.ofSeconds(5))).hasToString("killed by signal 15");
+	}
+
+	@Test
+	void childExitingBeforeReadyIsReportedWithItsStatus() throws Exception {
+		PosixChild child = spawn("exit 3");
+		Outcome outcome = child.awaitReady(Duration.ofSeconds(10));
+		assertThat(outcome.kind()).isEqualTo(Outcome.Kind.EXITED);
+		assertThat(outcome.status()).hasToString("exit code 3");
+		assertThat(Files.exists(Path.of("/proc/" + child.pid()))).as("reaped").isFalse();
+	}
+
+	@Test
+	void childKilledIsNoticedAtOnceNotAtTheTimeout() throws Exception {
+		PosixChild child = spawn("exec sleep 60");
+		long start = System.nanoTime();
+		NativePosix.get().kill(child.pid(), 9);
+		Outcome outcome = child.awaitReady(Duration.ofSeconds(60));
+		assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000);
+		assertThat(outcome.status()).hasToString("killed by signal 9");
+	}
+
+	@Test
+	void childThatNeverSaysReadyTimesOutAndIsKilledAndReaped() throws Exception {
+		PosixChild child = spawn("exec sleep 60");
+		assertThat(child.awaitReady(Duration.ofMillis(300)).kind()).isEqualTo(Outcome.Kind.TIMED_OUT);
+		assertThat(child.stop(Duration.ZERO)).hasToString("killed by signal 9");
+		assertThat(child.hasExited()).isTrue();
+		assertThat(Files.exists(Path.of("/proc/" + child.pid()))).as("reaped").isFalse();
+	}
+
+	private PosixChild spawn(String script) throws IOException {
+		ServerSocketChannel server = listen();
+		return new PosixSpawner(null, null).spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of()),
+				List.of(named("server", server)), new Lineage(1, -1, -1));
+	}
+
+	private ServerSocketChannel listen() throws IOException {
+		ServerSocketChannel channel = ServerSocketChannel.open();
+		this.open.add(channel);
+		channel.bind(new InetSocketAddress("127.0.0.1", 0));
+		return channel;
+	}
+
+	private static NamedSocket named(String name, ServerSocketChannel channel) throws IOException {
+		return new NamedSocket(name,
+				ProcNet.findListening((InetSocketAddress) channel.getLocalAddress()).orElseThrow());
+	}
+
+}

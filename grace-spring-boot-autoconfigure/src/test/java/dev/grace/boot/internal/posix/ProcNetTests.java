@@ -1,0 +1,97 @@
+package dev.grace.boot.internal.posix;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.grace.boot.internal.ListeningSocket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Against the real kernel tables of this process.
+ */
+class ProcNetTests {
+
+	@Test
+	void parsesIpv4AsTheKernelPrintsIt() throws Exception {
+		assertThat(ProcNet.parseAddress("0100007F:1F90"))
+			.isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080));
+	}
+
+	@Test
+	void parsesIpv4MappedAndWildcardIpv6() throws Exception {
+		assertThat(ProcNet.parseAddress("0000000000000000FFFF00000100007F:0050"))
+			.isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 80));
+		assertThat(ProcNet.parseAddress("00000000000000000000000000000000:0050").getAddress().isAnyLocalAddress())
+			.isTrue();
+		assertThat(ProcNet.parseAddress("00000000000000000000000001000000:0050").getAddress())
+			.isEqualTo(InetAddress.getByName("::1"));
+	}
+
+	@Test
+	void findsTheDescriptorOfABoundChannel() throws Exception {
+		try (ServerSocketChannel channel = ServerSocketChannel.open()) {
+			channel.bind(new InetSocketAddress("127.0.0.1", 0));
+			InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
+			ListeningSocket socket = ProcNet.findListening(bound).orElseThrow();
+			assertThat(socket.address().getPort()).isEqualTo(bound.getPort());
+			assertThat(ProcNet.listeningSocket(socket.fd())).isEqualTo(socket);
+			assertThat(socket.matches(InetAddress.getByName("127.0.0.1"), bound.getPort())).isTrue();
+			assertThat(socket.matches(null, bound.getPort())).isFalse();
+			assertThat(socket.matches(InetAddress.getByName("127.0.0.1"), bound.getPort() + 1)).isFalse();
+		}
+	}
+
+	@Test
+	void rejectsADescriptorThatIsNotOpen() {
+		int unused = ProcNet.openFds().stream().mapToInt(Integer::intValue).max().orElse(100) + 50;
+		assertThatExceptionOfType(InvalidListenFdsException.class)
+			.isThrownBy(() -> ProcNet.listeningSocket(unused))
+			.withMessage("inherited fd " + unused + " is not open");
+	}
+
+	@Test
+	void rejectsAFile(@TempDir Path dir) throws IOException {
+		Path file = Files.writeString(dir.resolve("not-a-socket"), "x");
+		List<Integer> before = ProcNet.openFds();
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+			int fd = newFd(before);
+			assertThatExceptionOfType(InvalidListenFdsException.class)
+				.isThrownBy(() -> ProcNet.listeningSocket(fd))
+				.withMessageStartingWith("inherited fd " + fd + " is not a socket (it is " + file);
+		}
+	}
+
+	@Test
+	void rejectsAConnectedSocket() throws IOException {
+		try (ServerSocketChannel server = ServerSocketChannel.open()) {
+			server.bind(new InetSocketAddress("127.0.0.1", 0));
+			List<Integer> before = ProcNet.openFds();
+			try (Socket client = new Socket("127.0.0.1", server.socket().getLocalPort())) {
+				int fd = newFd(before);
+				assertThatExceptionOfType(InvalidListenFdsException.class)
+					.isThrownBy(() -> ProcNet.listeningSocket(fd))
+					.withMessage("inherited fd " + fd + " is a TCP socket that is not listening");
+			}
+		}
+	}
+
+	private static int newFd(List<Integer> before) {
+		List<Integer> added = ProcNet.openFds().stream().filter((fd) -> !before.contains(fd)).toList();
+		assertThat(added).hasSize(1);
+		return added.get(0);
+	}
+
+}
