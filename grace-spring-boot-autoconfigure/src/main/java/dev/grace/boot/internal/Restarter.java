@@ -316,11 +316,15 @@ public final class Restarter {
 			return;
 		}
 		synchronized (this.lock) {
-			if (this.state != RestartState.RESTARTING) {
-				return; // stop() came first and is stopping this child
+			if (this.state == RestartState.RESTARTING) {
+				move(RestartState.RESTARTING, RestartState.DRAINING);
+				this.last = report.succeeded(readyAfterMillis);
 			}
-			move(RestartState.RESTARTING, RestartState.DRAINING);
-			this.last = report.succeeded(readyAfterMillis);
+		}
+		if (state() != RestartState.DRAINING) {
+			// stop() came first and is stopping this child
+			fail(report, "cancelled: this process is " + state());
+			return;
 		}
 		logger.info("Child pid " + spawned.pid() + " is ready after " + readyAfterMillis
 				+ " ms; this process stops accepting and drains");

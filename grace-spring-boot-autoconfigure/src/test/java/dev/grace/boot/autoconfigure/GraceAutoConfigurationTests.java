@@ -3,6 +3,8 @@ package dev.grace.boot.autoconfigure;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 import dev.grace.boot.actuate.GraceEndpoint;
@@ -22,6 +24,19 @@ class GraceAutoConfigurationTests {
 			assertThat(context).hasSingleBean(Restarter.class).hasSingleBean(GraceTomcatCustomizer.class);
 			assertThat(context.getBean(GraceProperties.class).readyTimeout()).hasSeconds(60);
 		});
+	}
+
+	@Test
+	void reactiveApplicationsOnTomcatToo() {
+		new ReactiveWebApplicationContextRunner().withConfiguration(AutoConfigurations.of(GraceAutoConfiguration.class))
+			.run((context) -> assertThat(context).hasSingleBean(Restarter.class)
+				.hasSingleBean(GraceTomcatCustomizer.class));
+	}
+
+	@Test
+	void notWithoutAWebServer() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(GraceAutoConfiguration.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(Restarter.class));
 	}
 
 	@Test

@@ -42,4 +42,24 @@ class ChildCommandTests {
 			.containsEntry("_JAVA_SR_SIGNUM", "40");
 	}
 
+	@Test
+	void allowsJnrsNativeAccessOnJdk24AndLaterOnly() {
+		List<String> argv = List.of("/usr/bin/java", "-Xmx64m", "-jar", "app.jar", "--server.port=1");
+		assertThat(ChildCommand.of(argv, Map.of(), 17).argv()).doesNotContain(ChildCommand.NATIVE_ACCESS_OPTIONS.get(0))
+			.doesNotContain(ChildCommand.NATIVE_ACCESS_OPTIONS.get(1));
+		List<String> on25 = ChildCommand.of(argv, Map.of(), 25).argv();
+		assertThat(on25).containsAll(ChildCommand.NATIVE_ACCESS_OPTIONS);
+		assertThat(on25.indexOf(ChildCommand.NATIVE_ACCESS_OPTIONS.get(0))).isLessThan(on25.indexOf("-jar"));
+		assertThat(on25.subList(on25.indexOf("-jar"), on25.size())).containsExactly("-jar", "app.jar",
+				"--server.port=1");
+	}
+
+	@Test
+	void keepsAUsersOwnNativeAccessOptions() {
+		List<String> argv = List.of("/usr/bin/java", "--enable-native-access=com.example", "-jar", "app.jar");
+		List<String> child = ChildCommand.of(argv, Map.of(), 25).argv();
+		assertThat(child).contains("--enable-native-access=com.example", "--sun-misc-unsafe-memory-access=allow")
+			.doesNotContain("--enable-native-access=ALL-UNNAMED");
+	}
+
 }

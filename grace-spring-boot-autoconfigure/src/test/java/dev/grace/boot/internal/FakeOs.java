@@ -1,0 +1,161 @@
+package dev.grace.boot.internal;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.grace.boot.internal.SpawnedChild.ExitStatus;
+import dev.grace.boot.internal.SpawnedChild.Outcome;
+
+/**
+ * The operating system of {@link Restarter}, faked: children that become ready or exit
+ * when a test says so, a spawner that can fail or hold, a listener table and a parent
+ * that count what was asked of them (tableflip's {@code testProcess}).
+ */
+final class FakeOs {
+
+	final Spawner spawner = this::spawn;
+
+	final Listeners listeners = new Listeners();
+
+	final Parent parent = new Parent();
+
+	final BlockingQueue<FakeChild> spawned = new LinkedBlockingQueue<>();
+
+	final List<String> calls = new CopyOnWriteArrayList<>();
+
+	volatile @Nullable RuntimeException spawnFailure;
+
+	volatile @Nullable CountDownLatch spawnHold;
+
+	private final AtomicInteger pids = new AtomicInteger(1000);
+
+	private SpawnedChild spawn(List<NamedSocket> sockets) throws InterruptedException {
+		this.calls.add("spawn " + sockets);
+		CountDownLatch hold = this.spawnHold;
+		if (hold != null) {
+			hold.await(5, TimeUnit.SECONDS);
+		}
+		RuntimeException failure = this.spawnFailure;
+		if (failure != null) {
+			throw failure;
+		}
+		FakeChild child = new FakeChild(this.pids.incrementAndGet());
+		this.spawned.add(child);
+		return child;
+	}
+
+	FakeChild nextChild() throws InterruptedException {
+		FakeChild child = this.spawned.poll(5, TimeUnit.SECONDS);
+		if (child == null) {
+			throw new AssertionError("no child was spawned; calls: " + this.calls);
+		}
+		return child;
+	}
+
+	final class Listeners implements ListenerTable {
+
+		final List<NamedSocket> sockets = List.of(new NamedSocket("server",
+				new ListeningSocket(3, new InetSocketAddress("127.0.0.1", 8080), 42)));
+
+		@Override
+		public List<NamedSocket> sockets() {
+			return this.sockets;
+		}
+
+		@Override
+		public void startAccepting() {
+			FakeOs.this.calls.add("startAccepting");
+		}
+
+		@Override
+		public void stopAccepting() {
+			FakeOs.this.calls.add("stopAccepting");
+		}
+
+	}
+
+	final class Parent implements ParentChannel {
+
+		@Override
+		public long pid() {
+			return 1;
+		}
+
+		@Override
+		public boolean notifyReady() {
+			FakeOs.this.calls.add("notifyParent");
+			return true;
+		}
+
+	}
+
+	/** A child that does what the test says, when it says it. */
+	static final class FakeChild implements SpawnedChild {
+
+		private final long pid;
+
+		private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
+
+		private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+
+		volatile boolean stopped;
+
+		FakeChild(long pid) {
+			this.pid = pid;
+		}
+
+		void becomeReady() {
+			this.ready.complete(true);
+		}
+
+		void exit(int code) {
+			this.exit.complete(new ExitStatus(code, -1));
+		}
+
+		@Override
+		public long pid() {
+			return this.pid;
+		}
+
+		@Override
+		public Outcome awaitReady(Duration timeout) {
+			try {
+				Object first = CompletableFuture.anyOf(this.ready, this.exit)
+					.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+				return (first instanceof ExitStatus status) ? Outcome.exited(status) : Outcome.ready();
+			}
+			catch (TimeoutException ex) {
+				return Outcome.timedOut();
+			}
+			catch (InterruptedException | ExecutionException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		@Override
+		public ExitStatus stop(Duration grace) {
+			this.stopped = true;
+			this.exit.complete(new ExitStatus(-1, 15));
+			return this.exit.join();
+		}
+
+		@Override
+		public boolean hasExited() {
+			return this.exit.isDone();
+		}
+
+	}
+
+}

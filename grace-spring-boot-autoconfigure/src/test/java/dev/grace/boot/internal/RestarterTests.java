@@ -1,0 +1,380 @@
+package dev.grace.boot.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.grace.boot.internal.FakeOs.FakeChild;
+import dev.grace.boot.restart.RestartEvent;
+import dev.grace.boot.restart.RestartEvent.Step;
+import dev.grace.boot.restart.RestartHook;
+import dev.grace.boot.restart.RestartOutcome;
+import dev.grace.boot.restart.RestartRefusedException;
+import dev.grace.boot.restart.RestartReport;
+import dev.grace.boot.restart.RestartState;
+import dev.grace.boot.restart.RestartTrigger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Every transition of the restart state machine, driven with a fake operating system:
+ * no process, no socket, no signal.
+ */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class RestarterTests {
+
+	private final FakeOs os = new FakeOs();
+
+	private final List<RestartEvent> events = new CopyOnWriteArrayList<>();
+
+	private final List<String> eventThreads = new CopyOnWriteArrayList<>();
+
+	private final List<RestartHook> hooks = new ArrayList<>();
+
+	private final AtomicInteger exits = new AtomicInteger();
+
+	private Duration readyTimeout = Duration.ofSeconds(5);
+
+	// a fake process answers in microseconds: poll like it
+	@BeforeAll
+	static void pollFast() {
+		Awaitility.setDefaultPollInterval(Duration.ofMillis(2));
+		Awaitility.setDefaultPollDelay(Duration.ZERO);
+		Awaitility.setDefaultTimeout(Duration.ofSeconds(5));
+	}
+
+	@AfterAll
+	static void pollAsUsual() {
+		Awaitility.reset();
+	}
+
+	private Restarter restarter() {
+		return new Restarter(this.os.spawner, this.os.listeners, this.os.parent,
+				new Restarter.Settings(1, this.readyTimeout, Duration.ofMillis(100)), this.hooks, (event) -> {
+					this.events.add(event);
+					this.eventThreads.add(Thread.currentThread().getName());
+				}, this.exits::incrementAndGet);
+	}
+
+	private Restarter serving() {
+		Restarter restarter = restarter();
+		restarter.ready();
+		this.os.calls.clear();
+		return restarter;
+	}
+
+	private List<Step> steps() {
+		return this.events.stream().map(RestartEvent::step).toList();
+	}
+
+	private RestartReport awaitOutcome(Restarter restarter, RestartOutcome outcome) {
+		await().until(() -> restarter.lastRestart() != null && restarter.lastRestart().outcome() == outcome
+					&& steps().contains((outcome == RestartOutcome.FAILED) ? Step.FAILED : Step.DRAINING));
+		return restarter.lastRestart();
+	}
+
+	@Test
+	void readyStartsAcceptingThenServesAndTellsTheParent() {
+		Restarter restarter = restarter();
+		assertThat(restarter.state()).isEqualTo(RestartState.STARTING);
+
+		restarter.ready();
+
+		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
+		assertThat(this.os.calls).containsExactly("startAccepting", "notifyParent");
+		restarter.ready();
+		assertThat(this.os.calls).containsExactly("startAccepting", "notifyParent");
+	}
+
+	@Test
+	void requestWhileStartingIsRefused() {
+		Restarter restarter = restarter();
+
+		assertThatExceptionOfType(RestartRefusedException.class)
+			.isThrownBy(() -> restarter.request(RestartTrigger.ACTUATOR))
+			.withMessage("this process is still starting: a restart can begin once it is ready");
+		assertThat(this.os.calls).isEmpty();
+		assertThat(restarter.state()).isEqualTo(RestartState.STARTING);
+	}
+
+	@Test
+	void signalsWhileStartingAreRememberedAndRunOnceWhenReady() throws Exception {
+		Restarter restarter = restarter();
+		restarter.signal();
+		restarter.signal();
+		restarter.signalReceivedEarlier();
+		assertThat(this.os.calls).isEmpty();
+
+		restarter.ready();
+
+		FakeChild child = this.os.nextChild();
+		assertThat(restarter.state()).isEqualTo(RestartState.RESTARTING);
+		assertThat(restarter.lastRestart().trigger()).isEqualTo(RestartTrigger.SIGNAL);
+		child.becomeReady();
+		awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+		assertThat(this.os.spawned).isEmpty();
+		assertThat(this.os.calls.stream().filter((call) -> call.startsWith("spawn"))).hasSize(1);
+	}
+
+	@Test
+	void restartHandsTheSocketsToAReadyChildThenStopsAcceptingAndExits() throws Exception {
+		Restarter restarter = serving();
+
+		RestartReport started = restarter.request(RestartTrigger.ACTUATOR);
+
+		assertThat(started.outcome()).isEqualTo(RestartOutcome.IN_PROGRESS);
+		FakeChild child = this.os.nextChild();
+		await().until(() -> steps().contains(Step.CHILD_STARTED));
+		assertThat(restarter.lastRestart().childPid()).isEqualTo(child.pid());
+		assertThat(this.exits).hasValue(0);
+		child.becomeReady();
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+		assertThat(restarter.state()).isEqualTo(RestartState.DRAINING);
+		assertThat(report.childPid()).isEqualTo(child.pid());
+		assertThat(report.readyAfterMillis()).isNotNegative();
+		assertThat(this.os.calls).containsExactly("spawn [server=fd 3 (127.0.0.1:8080)]", "stopAccepting");
+		assertThat(steps()).containsExactly(Step.REQUESTED, Step.CHILD_STARTED, Step.CHILD_READY, Step.DRAINING);
+		assertThat(this.exits).hasValue(1);
+		assertThat(child.stopped).isFalse();
+	}
+
+	@Test
+	void userCodeNeverRunsOnTheSignalThread() throws Exception {
+		List<String> hookThreads = new CopyOnWriteArrayList<>();
+		this.hooks.add(() -> hookThreads.add(Thread.currentThread().getName()));
+		Restarter restarter = serving();
+		Thread signalThread = new Thread(restarter::signal, "SIGUSR2 handler");
+
+		signalThread.start();
+		signalThread.join(1000);
+
+		this.os.nextChild().becomeReady();
+		awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+		assertThat(hookThreads).containsExactly("grace-restart");
+		assertThat(this.eventThreads).containsOnly("grace-restart");
+	}
+
+	@Test
+	void aVetoCancelsTheRestartBeforeAnythingIsSpawned() {
+		this.hooks.add(() -> {
+			throw new IllegalStateException("maintenance");
+		});
+		Restarter restarter = serving();
+
+		restarter.request(RestartTrigger.SIGNAL);
+
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
+		assertThat(report.reason()).startsWith("cancelled by ").endsWith(": maintenance");
+		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
+		assertThat(this.os.calls).isEmpty();
+		assertThat(steps()).containsExactly(Step.REQUESTED, Step.FAILED);
+	}
+
+	@Test
+	void aSpawnErrorLeavesTheProcessServing() {
+		this.os.spawnFailure = new IllegalStateException("posix_spawnp failed");
+		Restarter restarter = serving();
+
+		restarter.request(RestartTrigger.SIGNAL);
+
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
+		assertThat(report.reason()).contains("could not start the new process", "posix_spawnp failed");
+		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
+		assertThat(this.exits).hasValue(0);
+	}
+
+	@Test
+	void aChildThatExitsBeforeReadyFailsTheRestartAndTheNextOneWorks() throws Exception {
+		Restarter restarter = serving();
+		restarter.request(RestartTrigger.SIGNAL);
+		FakeChild broken = this.os.nextChild();
+
+		broken.exit(1);
+
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
+		assertThat(report.reason())
+			.isEqualTo("child pid " + broken.pid() + " exited before it was ready (exit code 1); see its log above");
+		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
+		this.events.clear();
+		restarter.request(RestartTrigger.ACTUATOR);
+		this.os.nextChild().becomeReady();
+		awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+		assertThat(this.exits).hasValue(1);
+	}
+
+	@Test
+	void aChildNotReadyInTimeIsStoppedAndTheProcessServesOn() throws Exception {
+		this.readyTimeout = Duration.ofMillis(100);
+		Restarter restarter = serving();
+		restarter.request(RestartTrigger.SIGNAL);
+		FakeChild slow = this.os.nextChild();
+
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
+
+		assertThat(slow.stopped).isTrue();
+		assertThat(report.reason()).isEqualTo("child pid " + slow.pid()
+				+ " was not ready within PT0.1S (grace.ready-timeout); stopped it (killed by signal 15)");
+		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
+	}
+
+	@Test
+	void aChildThatExitsRightAfterSayingReadyFailsTheRestart() throws Exception {
+		Restarter restarter = serving();
+		restarter.request(RestartTrigger.SIGNAL);
+		FakeChild child = this.os.nextChild();
+
+		child.exit(0);
+		child.becomeReady();
+
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
+		assertThat(report.reason()).contains("child pid " + child.pid() + " exited");
+		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
+		assertThat(this.os.calls).doesNotContain("stopAccepting");
+		assertThat(this.exits).hasValue(0);
+	}
+
+	@Test
+	void aSecondRequestIsRefusedWhileOneRuns() throws Exception {
+		Restarter restarter = serving();
+		restarter.request(RestartTrigger.SIGNAL);
+		FakeChild child = this.os.nextChild();
+		await().until(() -> restarter.lastRestart().childPid() == child.pid());
+
+		assertThatExceptionOfType(RestartRefusedException.class)
+			.isThrownBy(() -> restarter.request(RestartTrigger.ACTUATOR))
+			.withMessage("a restart is in progress (child pid " + child.pid() + ")");
+		restarter.signal();
+
+		assertThat(this.os.spawned).isEmpty();
+		child.becomeReady();
+		awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+		assertThat(this.os.calls.stream().filter((call) -> call.startsWith("spawn"))).hasSize(1);
+	}
+
+	@Test
+	void aSignalWhileDrainingIsIgnored() throws Exception {
+		Restarter restarter = serving();
+		restarter.request(RestartTrigger.SIGNAL);
+		this.os.nextChild().becomeReady();
+		awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+
+		restarter.signal();
+
+		assertThatExceptionOfType(RestartRefusedException.class)
+			.isThrownBy(() -> restarter.request(RestartTrigger.ACTUATOR))
+			.withMessage("this process is draining: the new process serves");
+		assertThat(this.os.spawned).isEmpty();
+		assertThat(restarter.state()).isEqualTo(RestartState.DRAINING);
+	}
+
+	@Test
+	void stopWhileRestartingStopsTheChildAndNeverHandsOver() throws Exception {
+		Restarter restarter = serving();
+		restarter.request(RestartTrigger.SIGNAL);
+		FakeChild child = this.os.nextChild();
+		await().until(() -> restarter.lastRestart().childPid() == child.pid());
+
+		restarter.stop();
+
+		assertThat(child.stopped).isTrue();
+		assertThat(restarter.state()).isEqualTo(RestartState.STOPPING);
+		awaitOutcome(restarter, RestartOutcome.FAILED);
+		child.becomeReady();
+		assertThat(restarter.state()).isEqualTo(RestartState.STOPPING);
+		assertThat(this.os.calls).doesNotContain("stopAccepting");
+		assertThat(this.exits).hasValue(0);
+		assertThatExceptionOfType(RestartRefusedException.class)
+			.isThrownBy(() -> restarter.request(RestartTrigger.ACTUATOR))
+			.withMessage("this process is stopping");
+	}
+
+	@Test
+	void stopWhileTheChildIsBeingSpawnedStopsItOnceSpawned() throws Exception {
+		CountDownLatch hold = new CountDownLatch(1);
+		this.os.spawnHold = hold;
+		Restarter restarter = serving();
+		restarter.request(RestartTrigger.SIGNAL);
+		await().until(() -> !this.os.calls.isEmpty());
+
+		restarter.stop();
+		hold.countDown();
+
+		FakeChild child = this.os.nextChild();
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
+		assertThat(child.stopped).isTrue();
+		assertThat(report.reason()).isEqualTo("cancelled: this process is STOPPING");
+		assertThat(restarter.state()).isEqualTo(RestartState.STOPPING);
+		assertThat(this.exits).hasValue(0);
+	}
+
+	@Test
+	void stopRacingTheTakeOverEitherStopsTheChildOrLetsItServe() throws Exception {
+		for (int round = 0; round < 20; round++) {
+			FakeOs fresh = new FakeOs();
+			AtomicInteger exited = new AtomicInteger();
+			Restarter restarter = new Restarter(fresh.spawner, fresh.listeners, fresh.parent,
+					new Restarter.Settings(1, Duration.ofSeconds(5), Duration.ofMillis(100)), List.of(), (event) -> {
+					}, exited::incrementAndGet);
+			restarter.ready();
+			restarter.request(RestartTrigger.SIGNAL);
+			FakeChild child = fresh.nextChild();
+			await().until(() -> restarter.lastRestart().childPid() == child.pid());
+
+			Thread stop = new Thread(restarter::stop);
+			child.becomeReady();
+			stop.start();
+			stop.join(5000);
+
+			await().until(() -> restarter.lastRestart().outcome() != RestartOutcome.IN_PROGRESS);
+			if (restarter.state() == RestartState.DRAINING) {
+				assertThat(child.stopped).as("round %d: handed over, child kept", round).isFalse();
+				await().untilAtomic(exited, org.hamcrest.Matchers.equalTo(1));
+			}
+			else {
+				assertThat(restarter.state()).isEqualTo(RestartState.STOPPING);
+				assertThat(child.stopped).as("round %d: stopped first, child stopped", round).isTrue();
+				assertThat(exited).hasValue(0);
+			}
+		}
+	}
+
+	@Test
+	void stopWhileStartingMeansTheParentIsNeverTold() {
+		Restarter restarter = restarter();
+
+		restarter.stop();
+		restarter.ready();
+
+		assertThat(restarter.state()).isEqualTo(RestartState.STOPPING);
+		assertThat(this.os.calls).doesNotContain("notifyParent");
+		restarter.signal();
+		assertThat(this.os.spawned).isEmpty();
+	}
+
+	@Test
+	void aFailingEventListenerDoesNotStopTheRestart() throws Exception {
+		Restarter restarter = new Restarter(this.os.spawner, this.os.listeners, this.os.parent,
+				new Restarter.Settings(1, Duration.ofSeconds(5), Duration.ofMillis(100)), List.of(), (event) -> {
+					throw new IllegalStateException("listener bug");
+				}, this.exits::incrementAndGet);
+		restarter.ready();
+
+		restarter.request(RestartTrigger.SIGNAL);
+		this.os.nextChild().becomeReady();
+
+		await().until(() -> restarter.state() == RestartState.DRAINING && this.exits.get() == 1);
+	}
+
+}
