@@ -64,8 +64,8 @@ public final class GraceAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ServingListeners graceServingListeners() {
-		InheritedSockets sockets = InheritedSockets.fromEnvironment(ENV, ProcessHandle.current().pid());
+	ServingListeners graceServingListeners(Lineage lineage) {
+		InheritedSockets sockets = InheritedSockets.fromEnvironment(ENV, ProcessHandle.current().pid(), lineage);
 		POSIX posix = NativePosix.get();
 		ChildCommand.INHERITED_VARIABLES.forEach(posix::unsetenv);
 		return new ServingListeners(sockets, AcceptGate.closed());

@@ -40,17 +40,23 @@ public final class InheritedSockets {
 	 * Reads and checks the descriptors that {@code env} announces for this process.
 	 * @param env the environment
 	 * @param selfPid this process's pid
+	 * @param lineage who started this process
 	 * @return the sockets
 	 * @throws InvalidListenFdsException when a variable or descriptor is unusable
 	 */
-	public static InheritedSockets fromEnvironment(Map<String, String> env, long selfPid) {
+	public static InheritedSockets fromEnvironment(Map<String, String> env, long selfPid, Lineage lineage) {
 		InheritedSockets sockets = new InheritedSockets();
 		if (ListenFds.meantForAnotherProcess(env, selfPid)) {
 			logger.warn("Ignoring " + ListenFds.LISTEN_FDS + "=" + env.get(ListenFds.LISTEN_FDS) + ": "
 					+ ListenFds.LISTEN_PID + "=" + env.get(ListenFds.LISTEN_PID) + " names another process");
 			return sockets;
 		}
-		List<InheritedFd> fds = ListenFds.parse(env, selfPid);
+		List<InheritedFd> fds = ListenFds.parse(env, selfPid, lineage.hasParent());
+		if (fds.isEmpty() && env.containsKey(ListenFds.LISTEN_FDS) && !env.containsKey(ListenFds.LISTEN_PID)) {
+			logger.warn("Ignoring " + ListenFds.LISTEN_FDS + "=" + env.get(ListenFds.LISTEN_FDS) + ": without "
+					+ ListenFds.LISTEN_PID + " only a grace parent's own child may take them, and "
+					+ "this process was not started by one");
+		}
 		List<ListeningSocket> checked = new ArrayList<>();
 		for (InheritedFd fd : fds) {
 			checked.add(ProcNet.listeningSocket(fd.fd()));

@@ -8,7 +8,8 @@ import java.util.Map;
  * The systemd socket-activation protocol ({@code sd_listen_fds(3)}), read the way
  * {@code sd_listen_fds_with_names} reads it: descriptors start at 3, {@code LISTEN_FDS}
  * counts them, {@code LISTEN_FDNAMES} names them, and all of it is ignored unless
- * {@code LISTEN_PID} is this process.
+ * {@code LISTEN_PID} is this process (or, without {@code LISTEN_PID}, unless a grace
+ * parent started it).
  */
 public final class ListenFds {
 
@@ -36,12 +37,30 @@ public final class ListenFds {
 	 * @throws InvalidListenFdsException when the variables are malformed
 	 */
 	public static List<InheritedFd> parse(Map<String, String> env, long selfPid) {
+		return parse(env, selfPid, false);
+	}
+
+	/**
+	 * Reads the inherited descriptors announced in {@code env}. A grace parent starts
+	 * the next process with {@code posix_spawn} and no shell, so it cannot know the
+	 * child's pid to put in {@code LISTEN_PID}: it leaves the variable out, and the
+	 * descriptors count as this process's when its real parent is that grace parent.
+	 * @param env the environment
+	 * @param selfPid this process's pid
+	 * @param startedByGraceParent whether the lineage check found this process's real
+	 * parent to be the grace parent named in the environment
+	 * @return the descriptors, empty when none were passed or they were meant for another
+	 * process
+	 * @throws InvalidListenFdsException when the variables are malformed
+	 */
+	public static List<InheritedFd> parse(Map<String, String> env, long selfPid, boolean startedByGraceParent) {
 		String count = env.get(LISTEN_FDS);
 		if (count == null) {
 			return List.of();
 		}
 		String pid = env.get(LISTEN_PID);
-		if (pid == null || !pid.trim().equals(Long.toString(selfPid))) {
+		boolean ours = (pid != null) ? pid.trim().equals(Long.toString(selfPid)) : startedByGraceParent;
+		if (!ours) {
 			return List.of();
 		}
 		int n = parseCount(count);

@@ -29,12 +29,6 @@ public final class PosixSpawner implements Spawner {
 	// the child covers them.
 	private static final int CLOSE_MARGIN = 1024;
 
-	private static final String SHELL = "/bin/sh";
-
-	// The shell's $$ is the pid the JVM keeps after exec: the only way to give a child
-	// spawned without fork() its own LISTEN_PID.
-	private static final String SET_LISTEN_PID = "LISTEN_PID=$$; export LISTEN_PID; exec \"$@\"";
-
 	private final Supplier<ChildCommand> command;
 
 	private final Lineage lineage;
@@ -55,10 +49,6 @@ public final class PosixSpawner implements Spawner {
 	}
 
 	PosixChild spawn(ChildCommand command, List<NamedSocket> sockets, Lineage lineage) {
-		if (!java.nio.file.Files.isExecutable(java.nio.file.Path.of(SHELL))) {
-			throw new IllegalStateException("a restart needs " + SHELL
-					+ " to give the new process its LISTEN_PID, and this system has none");
-		}
 		POSIX posix = NativePosix.get();
 		int[] pipe = new int[2];
 		if (posix.pipe(pipe) != 0) {
@@ -87,11 +77,14 @@ public final class PosixSpawner implements Spawner {
 			for (int fd = readyTarget + 1; fd <= ceiling; fd++) {
 				actions.add(SpawnFileAction.close(fd));
 			}
-			List<String> argv = new ArrayList<>(List.of(SHELL, "-c", SET_LISTEN_PID, "grace"));
-			argv.addAll(command.argv());
-			long pid = posix.posix_spawnp(SHELL, actions, argv, envp(command.env(), sockets, lineage, readyTarget));
+			// No shell in between (distroless images have none), so no LISTEN_PID: the
+			// child takes the descriptors because its real parent is this process.
+			String executable = command.argv().get(0);
+			long pid = posix.posix_spawnp(executable, actions, command.argv(),
+					envp(command.env(), sockets, lineage, readyTarget));
 			if (pid <= 0) {
-				throw new IllegalStateException("posix_spawnp(" + SHELL + ") failed to start " + command.argv().get(0));
+				throw new IllegalStateException("posix_spawnp could not start " + executable + ": errno "
+						+ posix.errno());
 			}
 			return PosixChild.start(pid, readEnd);
 		}

@@ -42,6 +42,19 @@ class ListenFdsTests {
 	}
 
 	@Test
+	void withoutListenPidTheDescriptorsAreOursWhenOurRealParentIsTheGraceParent() {
+		Map<String, String> env = Map.of("LISTEN_FDS", "2", "LISTEN_FDNAMES", "server:management");
+		assertThat(ListenFds.parse(env, PID, true)).containsExactly(new InheritedFd(3, "server"),
+				new InheritedFd(4, "management"));
+		assertThat(ListenFds.parse(env, PID, false)).isEmpty();
+	}
+
+	@Test
+	void aListenPidForAnotherProcessWinsOverTheLineage() {
+		assertThat(ListenFds.parse(env("1", "999", "server"), PID, true)).isEmpty();
+	}
+
+	@Test
 	void garbageCountIsRejectedNamingTheVariable() {
 		assertThatExceptionOfType(InvalidListenFdsException.class)
 			.isThrownBy(() -> ListenFds.parse(env("three", "4242", null), PID))

@@ -59,12 +59,13 @@ class PosixSpawnerTests {
 				+ "parent=$GRACE_PARENT_PID\"; /bin/ls -l /proc/$$/fd; printf x >&5; exec /bin/sleep 30";
 		List<NamedSocket> sockets = List.of(named("server", server), named("management", management));
 
-		PosixChild child = new PosixSpawner(null, null).spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of()), sockets,
-				new Lineage(4, -1, -1));
+		PosixChild child = new PosixSpawner(null, null).spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of()),
+				sockets, new Lineage(4, -1, -1));
 
 		assertThat(child.awaitReady(Duration.ofSeconds(10)).kind()).isEqualTo(Outcome.Kind.READY);
 		List<String> lines = Files.readAllLines(out);
-		assertThat(lines.get(0)).isEqualTo("pid=" + child.pid() + " listen_pid=" + child.pid()
+		// no shell in between: the child is what was asked for, and no LISTEN_PID can be set
+		assertThat(lines.get(0)).isEqualTo("pid=" + child.pid() + " listen_pid="
 				+ " fds=2 names=server:management ready=5 generation=5 parent=" + ProcessHandle.current().pid());
 		Map<Integer, String> fds = new TreeMap<>();
 		for (String line : lines.subList(1, lines.size())) {
