@@ -1,5 +1,7 @@
 package dev.grace.boot.autoconfigure;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import jnr.posix.POSIX;
@@ -12,6 +14,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.LivenessState;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -23,6 +27,7 @@ import org.springframework.context.annotation.Configuration;
 import dev.grace.boot.actuate.GraceEndpoint;
 import dev.grace.boot.internal.AcceptGate;
 import dev.grace.boot.internal.Restarter;
+import dev.grace.boot.internal.ServiceManager;
 import dev.grace.boot.internal.posix.ChildCommand;
 import dev.grace.boot.internal.posix.InheritedSockets;
 import dev.grace.boot.internal.posix.Lineage;
@@ -30,6 +35,9 @@ import dev.grace.boot.internal.posix.NativePosix;
 import dev.grace.boot.internal.posix.ParentPipe;
 import dev.grace.boot.internal.posix.PosixSpawner;
 import dev.grace.boot.internal.posix.ServingListeners;
+import dev.grace.boot.internal.service.PidFile;
+import dev.grace.boot.internal.service.SystemdNotifier;
+import dev.grace.boot.internal.supervisor.SupervisorNotifier;
 import dev.grace.boot.restart.RestartHook;
 import dev.grace.boot.tomcat.GraceTomcatCustomizer;
 
@@ -83,10 +91,34 @@ public final class GraceAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	ServiceManager graceServiceManager(GraceProperties properties, Lineage lineage,
+			ObjectProvider<ApplicationAvailability> availability) {
+		long pid = ProcessHandle.current().pid();
+		List<ServiceManager> managers = new ArrayList<>();
+		if (properties.pidFile() != null) {
+			managers.add(new PidFile(properties.pidFile(), "grace.pid-file", pid));
+		}
+		SystemdNotifier systemd = SystemdNotifier.fromEnvironment(ENV, pid, lineage.generation() > 1, () -> {
+			ApplicationAvailability live = availability.getIfAvailable();
+			return live == null || live.getLivenessState() == LivenessState.CORRECT;
+		});
+		if (systemd != null) {
+			managers.add(systemd);
+		}
+		SupervisorNotifier supervisor = SupervisorNotifier.fromEnvironment(ENV);
+		if (supervisor != null) {
+			managers.add(supervisor);
+		}
+		return ServiceManager.all(managers);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	Restarter graceRestarter(ServingListeners serving, Lineage lineage, GraceProperties properties,
-			ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher, ProcessExit exit) {
+			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
+			ProcessExit exit) {
 		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV), lineage), serving,
-				new ParentPipe(lineage),
+				new ParentPipe(lineage), manager,
 				new Restarter.Settings(lineage.generation(), properties.readyTimeout(),
 						Restarter.Settings.CHILD_STOP_GRACE),
 				hooks.orderedStream().toList(), publisher::publishEvent,

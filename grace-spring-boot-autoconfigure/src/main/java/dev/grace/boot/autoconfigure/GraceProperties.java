@@ -1,6 +1,9 @@
 package dev.grace.boot.autoconfigure;
 
+import java.nio.file.Path;
 import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -9,15 +12,23 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Configuration of graceful restarts.
  *
  * @param enabled Whether SIGUSR2 and the grace endpoint restart the application with its
- * listening sockets handed to the new process. Off, Tomcat binds as usual.
+ * listening sockets given to the new process. Off, Tomcat binds as usual and no signal
+ * handler is installed.
  * @param readyTimeout How long a restarted process may take to be fully started before
- * it is killed and the current one keeps serving.
- * @param drainTimeout How long a process that handed over (or stops) waits for its open
+ * it is stopped and the current one keeps serving.
+ * @param drainTimeout How long a process that was replaced (or stops) waits for its open
  * connections to finish before closing the rest.
+ * @param pidFile File that always names the serving process: each new process writes it
+ * when ready, before the previous one exits. For systemd's PIDFile=.
+ * @param supervisor When this process turns into a supervisor that stays PID 1 of a
+ * container while the application restarts under it: AUTO when it is PID 1, ON behind
+ * tini, dumb-init or sh -c, OFF never.
+ * @since 0.1.0
  */
 @ConfigurationProperties("grace")
 public record GraceProperties(@DefaultValue("true") boolean enabled, @DefaultValue("60s") Duration readyTimeout,
-		@DefaultValue("30s") Duration drainTimeout) {
+		@DefaultValue("30s") Duration drainTimeout, @Nullable Path pidFile,
+		@DefaultValue("auto") SupervisorMode supervisor) {
 
 	public GraceProperties {
 		requirePositive("grace.ready-timeout", readyTimeout);
@@ -28,6 +39,22 @@ public record GraceProperties(@DefaultValue("true") boolean enabled, @DefaultVal
 		if (value == null || value.isNegative() || value.isZero()) {
 			throw new IllegalArgumentException(name + " must be a positive duration such as 60s, but was " + value);
 		}
+	}
+
+	/**
+	 * When the container supervisor runs.
+	 *
+	 * @since 0.1.0
+	 */
+	public enum SupervisorMode {
+
+		/** When this process is PID 1 of its PID namespace. */
+		AUTO,
+		/** Always, for a process behind tini, dumb-init or {@code sh -c}. */
+		ON,
+		/** Never. */
+		OFF
+
 	}
 
 }

@@ -50,10 +50,14 @@ final class RestartSupport {
 		if (!isInstance(WEB_SERVER_CONTEXT, context, loader)) {
 			return "this application runs no embedded web server";
 		}
-		if (!ClassUtils.isPresent(TOMCAT_FACTORY, loader)) {
+		if (!hasTomcat(loader)) {
 			return "its web server is " + webServer(loader) + ", not embedded Tomcat";
 		}
 		return null;
+	}
+
+	static boolean hasTomcat(@Nullable ClassLoader loader) {
+		return ClassUtils.isPresent(TOMCAT_FACTORY, loader);
 	}
 
 	private static boolean isInstance(String type, Object object, @Nullable ClassLoader loader) {

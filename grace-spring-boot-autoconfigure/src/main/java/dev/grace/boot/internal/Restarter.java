@@ -43,6 +43,8 @@ public final class Restarter {
 
 	private final ParentChannel parent;
 
+	private final ServiceManager manager;
+
 	private final Settings settings;
 
 	private final List<RestartHook> hooks;
@@ -70,17 +72,19 @@ public final class Restarter {
 	 * @param spawner starts the next process
 	 * @param listeners this process's listening sockets
 	 * @param parent the process that started this one
+	 * @param manager whoever manages this service from outside
 	 * @param settings generation and timeouts
 	 * @param hooks run before each restart, in order; one that throws cancels it
 	 * @param events receives each step, on the restart's thread
 	 * @param exit called once this process has stopped accepting after a restart: it must
 	 * close the application (which drains) and exit, without blocking
 	 */
-	public Restarter(Spawner spawner, ListenerTable listeners, ParentChannel parent, Settings settings,
-			List<RestartHook> hooks, Consumer<RestartEvent> events, Runnable exit) {
+	public Restarter(Spawner spawner, ListenerTable listeners, ParentChannel parent, ServiceManager manager,
+			Settings settings, List<RestartHook> hooks, Consumer<RestartEvent> events, Runnable exit) {
 		this.spawner = spawner;
 		this.listeners = listeners;
 		this.parent = parent;
+		this.manager = manager;
 		this.settings = settings;
 		this.hooks = List.copyOf(hooks);
 		this.events = events;
@@ -108,6 +112,8 @@ public final class Restarter {
 			due = this.restartDue;
 			this.restartDue = false;
 		}
+		// may throw (a PID file that cannot be written): the parent is not told then
+		this.manager.serving(this.settings.generation(), this.listeners.sockets(), this.parent);
 		if (this.parent.notifyReady()) {
 			logger.info("Generation " + this.settings.generation() + " ready; told parent pid " + this.parent.pid());
 		}
@@ -206,6 +212,7 @@ public final class Restarter {
 			running = (this.state == RestartState.RESTARTING) ? this.child : null;
 			move(this.state, RestartState.STOPPING);
 		}
+		tell(ServiceManager::stopping);
 		if (running != null) {
 			logger.info("Stopping child pid " + running.pid() + ": this process is stopping during the restart");
 			SpawnedChild.ExitStatus status = running.stop(this.settings.childStopGrace());
@@ -247,6 +254,7 @@ public final class Restarter {
 		SpawnedChild spawned = null;
 		try {
 			publish(Step.REQUESTED, -1, null);
+			tell(ServiceManager::restarting);
 			String veto = runHooks();
 			if (veto != null) {
 				fail(report, veto);
@@ -272,6 +280,8 @@ public final class Restarter {
 				return;
 			}
 			logger.info("Started child pid " + spawned.pid() + " with " + sockets);
+			long pid = spawned.pid();
+			tell((manager) -> manager.childStarted(pid));
 			publish(Step.CHILD_STARTED, spawned.pid(), null);
 			await(report, spawned, start);
 		}
@@ -328,6 +338,8 @@ public final class Restarter {
 		}
 		logger.info("Child pid " + spawned.pid() + " is ready after " + readyAfterMillis
 				+ " ms; this process stops accepting and drains");
+		List<NamedSocket> sockets = this.listeners.sockets();
+		tell((manager) -> manager.replacedBy(spawned.pid(), this.settings.generation() + 1, sockets));
 		publish(Step.CHILD_READY, spawned.pid(), null);
 		try {
 			// before the application starts closing (and readiness turns to refusing
@@ -352,6 +364,7 @@ public final class Restarter {
 		}
 		if (serving) {
 			logger.error("Restart failed, still serving: " + reason);
+			tell((manager) -> manager.restartFailed(reason));
 		}
 		else {
 			logger.warn("Restart abandoned, this process is stopping: " + reason);
@@ -367,6 +380,15 @@ public final class Restarter {
 		this.state = to;
 		if (logger.isDebugEnabled()) {
 			logger.debug("Restart state " + from + " -> " + to);
+		}
+	}
+
+	private void tell(Consumer<ServiceManager> call) {
+		try {
+			call.accept(this.manager);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not tell the service manager about the restart", ex);
 		}
 	}
 

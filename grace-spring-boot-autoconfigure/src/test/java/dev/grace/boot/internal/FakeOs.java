@@ -31,6 +31,8 @@ final class FakeOs {
 
 	final Parent parent = new Parent();
 
+	final Manager manager = new Manager();
+
 	final BlockingQueue<FakeChild> spawned = new LinkedBlockingQueue<>();
 
 	final List<String> calls = new CopyOnWriteArrayList<>();
@@ -82,6 +84,46 @@ final class FakeOs {
 		@Override
 		public void stopAccepting() {
 			FakeOs.this.calls.add("stopAccepting");
+		}
+
+	}
+
+	final class Manager implements ServiceManager {
+
+		volatile @Nullable RuntimeException servingFailure;
+
+		@Override
+		public void serving(int generation, List<NamedSocket> sockets, ParentChannel parent) {
+			FakeOs.this.calls.add("manager serving " + generation);
+			RuntimeException failure = this.servingFailure;
+			if (failure != null) {
+				throw failure;
+			}
+		}
+
+		@Override
+		public void restarting() {
+			FakeOs.this.calls.add("manager restarting");
+		}
+
+		@Override
+		public void childStarted(long pid) {
+			FakeOs.this.calls.add("manager childStarted " + pid);
+		}
+
+		@Override
+		public void replacedBy(long pid, int generation, List<NamedSocket> sockets) {
+			FakeOs.this.calls.add("manager replacedBy " + pid + " generation " + generation);
+		}
+
+		@Override
+		public void restartFailed(String reason) {
+			FakeOs.this.calls.add("manager restartFailed");
+		}
+
+		@Override
+		public void stopping() {
+			FakeOs.this.calls.add("manager stopping");
 		}
 
 	}

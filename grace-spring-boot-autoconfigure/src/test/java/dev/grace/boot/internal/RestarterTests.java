@@ -61,7 +61,7 @@ class RestarterTests {
 	}
 
 	private Restarter restarter() {
-		return new Restarter(this.os.spawner, this.os.listeners, this.os.parent,
+		return new Restarter(this.os.spawner, this.os.listeners, this.os.parent, this.os.manager,
 				new Restarter.Settings(1, this.readyTimeout, Duration.ofMillis(100)), this.hooks, (event) -> {
 					this.events.add(event);
 					this.eventThreads.add(Thread.currentThread().getName());
@@ -93,9 +93,21 @@ class RestarterTests {
 		restarter.ready();
 
 		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
-		assertThat(this.os.calls).containsExactly("startAccepting", "notifyParent");
+		// the service manager (a PID file) names this process before its parent may exit
+		assertThat(this.os.calls).containsExactly("startAccepting", "manager serving 1", "notifyParent");
 		restarter.ready();
-		assertThat(this.os.calls).containsExactly("startAccepting", "notifyParent");
+		assertThat(this.os.calls).containsExactly("startAccepting", "manager serving 1", "notifyParent");
+	}
+
+	@Test
+	void aProcessThatCannotBeNamedTheServingOneNeverTellsItsParent() {
+		this.os.manager.servingFailure = new IllegalStateException("cannot write grace.pid-file");
+		Restarter restarter = restarter();
+
+		assertThatExceptionOfType(IllegalStateException.class).isThrownBy(restarter::ready)
+			.withMessage("cannot write grace.pid-file");
+
+		assertThat(this.os.calls).doesNotContain("notifyParent");
 	}
 
 	@Test
@@ -144,7 +156,9 @@ class RestarterTests {
 		assertThat(restarter.state()).isEqualTo(RestartState.DRAINING);
 		assertThat(report.childPid()).isEqualTo(child.pid());
 		assertThat(report.readyAfterMillis()).isNotNegative();
-		assertThat(this.os.calls).containsExactly("spawn [server=fd 3 (127.0.0.1:8080)]", "stopAccepting");
+		assertThat(this.os.calls).containsExactly("manager restarting", "spawn [server=fd 3 (127.0.0.1:8080)]",
+				"manager childStarted " + child.pid(), "manager replacedBy " + child.pid() + " generation 2",
+				"stopAccepting");
 		assertThat(steps()).containsExactly(Step.REQUESTED, Step.CHILD_STARTED, Step.CHILD_READY, Step.DRAINING);
 		assertThat(this.exits).hasValue(1);
 		assertThat(child.stopped).isFalse();
@@ -178,7 +192,7 @@ class RestarterTests {
 		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
 		assertThat(report.reason()).startsWith("cancelled by ").endsWith(": maintenance");
 		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
-		assertThat(this.os.calls).isEmpty();
+		assertThat(this.os.calls).containsExactly("manager restarting", "manager restartFailed");
 		assertThat(steps()).containsExactly(Step.REQUESTED, Step.FAILED);
 	}
 
@@ -293,7 +307,7 @@ class RestarterTests {
 		awaitOutcome(restarter, RestartOutcome.FAILED);
 		child.becomeReady();
 		assertThat(restarter.state()).isEqualTo(RestartState.STOPPING);
-		assertThat(this.os.calls).doesNotContain("stopAccepting");
+		assertThat(this.os.calls).doesNotContain("stopAccepting", "manager restartFailed").contains("manager stopping");
 		assertThat(this.exits).hasValue(0);
 		assertThatExceptionOfType(RestartRefusedException.class)
 			.isThrownBy(() -> restarter.request(RestartTrigger.ACTUATOR))
@@ -324,7 +338,7 @@ class RestarterTests {
 		for (int round = 0; round < 20; round++) {
 			FakeOs fresh = new FakeOs();
 			AtomicInteger exited = new AtomicInteger();
-			Restarter restarter = new Restarter(fresh.spawner, fresh.listeners, fresh.parent,
+			Restarter restarter = new Restarter(fresh.spawner, fresh.listeners, fresh.parent, fresh.manager,
 					new Restarter.Settings(1, Duration.ofSeconds(5), Duration.ofMillis(100)), List.of(), (event) -> {
 					}, exited::incrementAndGet);
 			restarter.ready();
@@ -365,7 +379,7 @@ class RestarterTests {
 
 	@Test
 	void aFailingEventListenerDoesNotStopTheRestart() throws Exception {
-		Restarter restarter = new Restarter(this.os.spawner, this.os.listeners, this.os.parent,
+		Restarter restarter = new Restarter(this.os.spawner, this.os.listeners, this.os.parent, this.os.manager,
 				new Restarter.Settings(1, Duration.ofSeconds(5), Duration.ofMillis(100)), List.of(), (event) -> {
 					throw new IllegalStateException("listener bug");
 				}, this.exits::incrementAndGet);

@@ -55,7 +55,7 @@ public record ChildCommand(List<String> argv, Map<String, String> env) {
 			argv.add(1, ServerSocketChannels.REQUIRED_JVM_OPTION);
 		}
 		if (javaFeatureVersion >= NATIVE_ACCESS_WARNINGS_SINCE) {
-			for (String option : NATIVE_ACCESS_OPTIONS) {
+			for (String option : nativeAccessOptions(javaFeatureVersion)) {
 				String name = option.substring(0, option.indexOf('=') + 1);
 				if (argv.stream().noneMatch((arg) -> arg.startsWith(name))) {
 					argv.add(1, option);
@@ -66,6 +66,15 @@ public record ChildCommand(List<String> argv, Map<String, String> env) {
 		INHERITED_VARIABLES.forEach(childEnv::remove);
 		childEnv.putIfAbsent(RestartSignals.SR_SIGNUM_VARIABLE, RestartSignals.SR_SIGNUM);
 		return new ChildCommand(List.copyOf(argv), childEnv);
+	}
+
+	/**
+	 * The options that keep a JVM of this version from warning about jnr's native calls.
+	 * @param javaFeatureVersion the JVM's feature version
+	 * @return the options, empty before JDK 24
+	 */
+	public static List<String> nativeAccessOptions(int javaFeatureVersion) {
+		return (javaFeatureVersion >= NATIVE_ACCESS_WARNINGS_SINCE) ? NATIVE_ACCESS_OPTIONS : List.of();
 	}
 
 	static boolean hasRequiredOption(List<String> argv) {
