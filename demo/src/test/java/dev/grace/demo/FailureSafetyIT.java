@@ -114,6 +114,7 @@ class FailureSafetyIT {
 			GraceStatus upgrading = GraceStatus.await(demo.managementPort(),
 					(s) -> "upgrading".equals(s.state()) && s.childPid() > 0, DemoProcess.HANDOVER_TIMEOUT);
 			long child = upgrading.childPid();
+			assertThat(upgrading.outcome()).isEqualTo("in-progress");
 			Processes.signal(pid, Processes.SIGUSR2);
 			demo.awaitLog("Ignoring SIGUSR2: upgrade in progress (child pid " + child + ")", DemoProcess.HANDOVER_TIMEOUT);
 			Response conflict = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
@@ -190,6 +191,7 @@ class FailureSafetyIT {
 						&& "failed".equals(s.outcome()) && "serving".equals(s.state()),
 				DemoProcess.HANDOVER_TIMEOUT);
 		assertThat(failed.pid()).isEqualTo(pid);
+		assertThat(failed.trigger()).isEqualTo("SIGUSR2");
 		if (failed.childPid() > 0) {
 			awaitReaped(failed.childPid());
 		}

@@ -49,6 +49,7 @@ class HandoverIT {
 				.containsExactlyInAnyOrder(tuple("server", demo.port()), tuple("management", demo.managementPort()),
 						tuple("server-connector-" + extraPort, extraPort));
 			assertThat(status.listeners()).extracting(Listener::fd).containsExactlyInAnyOrder(3, 4, 5);
+			assertThat(status.listeners()).extracting(Listener::address).containsOnly("127.0.0.1");
 			assertThat(RawHttp.get(extraPort, "/").jsonLong("pid")).isEqualTo(newPid);
 			assertThat(demo.log()).contains("Adopted inherited socket fd 4 (127.0.0.1:" + extraPort + ")")
 				.doesNotContain("no connector claimed it");
@@ -65,6 +66,7 @@ class HandoverIT {
 			assertThat(accepted.status()).isEqualTo(202);
 			assertThat(accepted.jsonString("/message")).isEqualTo("restart started");
 			assertThat(accepted.jsonString("/upgrade/trigger")).isEqualTo("actuator");
+			assertThat(accepted.jsonString("/upgrade/outcome")).isEqualTo("in-progress");
 			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 			assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 
@@ -99,7 +101,10 @@ class HandoverIT {
 			RawHttp keepAlive = RawHttp.connect(demo.port());
 			assertThat(keepAlive.send("GET", "/", null, true).jsonLong("pid")).isEqualTo(oldPid);
 			Processes.signal(oldPid, Processes.SIGUSR2);
-			GraceStatus.await(demo.managementPort(), (s) -> "upgrading".equals(s.state()), DemoProcess.HANDOVER_TIMEOUT);
+			GraceStatus restarting = GraceStatus.await(demo.managementPort(), (s) -> "upgrading".equals(s.state()),
+					DemoProcess.HANDOVER_TIMEOUT);
+			assertThat(restarting.trigger()).isEqualTo("SIGUSR2");
+			assertThat(restarting.outcome()).isEqualTo("in-progress");
 			// keeps the old process draining after the new one serves
 			CompletableFuture<Response> slow = slowRequestInFlight(demo, 20_000);
 			demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT);
