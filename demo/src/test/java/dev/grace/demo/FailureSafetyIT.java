@@ -79,7 +79,7 @@ class FailureSafetyIT {
 			assertNoFailures(load.stop());
 			assertThat(demo.livePids()).containsExactly(next);
 			assertThat(demo.log()).contains("Restart step CHILD_STARTED child " + next,
-					"Restart step CHILD_READY child " + next, "Restart step HANDED_OVER child " + next);
+					"Restart step CHILD_READY child " + next, "Restart step DRAINING child " + next);
 		}
 	}
 
@@ -111,27 +111,28 @@ class FailureSafetyIT {
 			Files.writeString(this.dir.resolve("application.properties"), "demo.start-delay=120s\n");
 
 			Processes.signal(pid, Processes.SIGUSR2);
-			GraceStatus upgrading = GraceStatus.await(demo.managementPort(),
-					(s) -> "upgrading".equals(s.state()) && s.childPid() > 0, DemoProcess.HANDOVER_TIMEOUT);
-			long child = upgrading.childPid();
-			assertThat(upgrading.outcome()).isEqualTo("in-progress");
+			GraceStatus restarting = GraceStatus.await(demo.managementPort(),
+					(s) -> "RESTARTING".equals(s.state()) && s.childPid() > 0, DemoProcess.HANDOVER_TIMEOUT);
+			long child = restarting.childPid();
+			assertThat(restarting.outcome()).isEqualTo("IN_PROGRESS");
 			Processes.signal(pid, Processes.SIGUSR2);
-			demo.awaitLog("Ignoring SIGUSR2: upgrade in progress (child pid " + child + ")", DemoProcess.HANDOVER_TIMEOUT);
+			demo.awaitLog("Ignoring SIGUSR2: a restart is in progress (child pid " + child + ")",
+					DemoProcess.HANDOVER_TIMEOUT);
 			Response conflict = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
 			assertThat(conflict.status()).isEqualTo(409);
-			assertThat(conflict.jsonString("/message")).isEqualTo("upgrade in progress (child pid " + child + ")");
-			assertThat(conflict.jsonString("/upgrade/outcome")).isEqualTo("in-progress");
-			assertThat(Json.number(conflict.json(), "/upgrade/childPid")).isEqualTo(child);
+			assertThat(conflict.jsonString("/message")).isEqualTo("a restart is in progress (child pid " + child + ")");
+			assertThat(conflict.jsonString("/restart/outcome")).isEqualTo("IN_PROGRESS");
+			assertThat(Json.number(conflict.json(), "/restart/childPid")).isEqualTo(child);
 
 			long killed = System.nanoTime();
 			Processes.signal(child, Processes.SIGKILL);
-			GraceStatus failed = GraceStatus.await(demo.managementPort(), (s) -> "failed".equals(s.outcome()),
+			GraceStatus failed = GraceStatus.await(demo.managementPort(), (s) -> "FAILED".equals(s.outcome()),
 					DemoProcess.HANDOVER_TIMEOUT);
 			long noticedMillis = (System.nanoTime() - killed) / 1_000_000;
 
 			assertThat(noticedMillis).as("noticed long before the 60 s ready timeout").isLessThan(5_000);
 			assertThat(failed.reason()).contains("child pid " + child + " exited before it was ready (killed by signal 9)");
-			assertThat(failed.state()).isEqualTo("serving");
+			assertThat(failed.state()).isEqualTo("SERVING");
 			awaitReaped(child);
 			assertThat(demo.livePids()).containsExactly(pid);
 			assertNoFailures(load.stop());
@@ -146,7 +147,7 @@ class FailureSafetyIT {
 			Files.writeString(this.dir.resolve("application.properties"), "demo.start-delay=120s\n");
 			Processes.signal(pid, Processes.SIGUSR2);
 			long child = GraceStatus.await(demo.managementPort(),
-					(s) -> "upgrading".equals(s.state()) && s.childPid() > 0, DemoProcess.HANDOVER_TIMEOUT)
+					(s) -> "RESTARTING".equals(s.state()) && s.childPid() > 0, DemoProcess.HANDOVER_TIMEOUT)
 				.childPid();
 
 			Processes.signal(pid, Processes.SIGTERM);
@@ -164,16 +165,17 @@ class FailureSafetyIT {
 			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
 			MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500);
 			Processes.signal(pid, Processes.SIGUSR2);
-			GraceStatus.await(demo.managementPort(), (s) -> "upgrading".equals(s.state()) && s.childPid() > 0,
+			GraceStatus.await(demo.managementPort(), (s) -> "RESTARTING".equals(s.state()) && s.childPid() > 0,
 					DemoProcess.HANDOVER_TIMEOUT);
 			// accepted by the parent: the child does not accept before it is ready
 			CompletableFuture<Response> slow = CompletableFuture
 				.supplyAsync(() -> HandoverIT.call(() -> RawHttp.get(demo.port(), "/slow?ms=30000")));
-			demo.awaitLog("handing over and draining", DemoProcess.HANDOVER_TIMEOUT);
+			demo.awaitLog("Restart step DRAINING child ", DemoProcess.HANDOVER_TIMEOUT);
 
 			Processes.signal(pid, Processes.SIGUSR2);
 
-			demo.awaitLog("Ignoring SIGUSR2: this process has handed over and is draining", DemoProcess.HANDOVER_TIMEOUT);
+			demo.awaitLog("Ignoring SIGUSR2: this process is draining: the new process serves",
+					DemoProcess.HANDOVER_TIMEOUT);
 			Response response = slow.get(90, TimeUnit.SECONDS);
 			assertThat(response.status()).isEqualTo(200);
 			assertThat(response.jsonLong("pid")).isEqualTo(pid);
@@ -188,10 +190,10 @@ class FailureSafetyIT {
 		// a new failed restart: not the one the status showed before the signal
 		GraceStatus failed = GraceStatus.await(demo.managementPort(),
 				(s) -> s.hasLastRestart() && !Objects.equals(s.startedAt(), before.startedAt())
-						&& "failed".equals(s.outcome()) && "serving".equals(s.state()),
+						&& "FAILED".equals(s.outcome()) && "SERVING".equals(s.state()),
 				DemoProcess.HANDOVER_TIMEOUT);
 		assertThat(failed.pid()).isEqualTo(pid);
-		assertThat(failed.trigger()).isEqualTo("SIGUSR2");
+		assertThat(failed.trigger()).isEqualTo("SIGNAL");
 		if (failed.childPid() > 0) {
 			awaitReaped(failed.childPid());
 		}

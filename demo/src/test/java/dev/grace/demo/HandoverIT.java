@@ -44,7 +44,7 @@ class HandoverIT {
 			GraceStatus status = GraceStatus.of(demo.managementPort());
 			assertThat(status.pid()).isEqualTo(newPid);
 			assertThat(status.generation()).isEqualTo(2);
-			assertThat(status.state()).isEqualTo("serving");
+			assertThat(status.state()).isEqualTo("SERVING");
 			assertThat(status.listeners()).extracting(Listener::name, Listener::port)
 				.containsExactlyInAnyOrder(tuple("server", demo.port()), tuple("management", demo.managementPort()),
 						tuple("server-connector-" + extraPort, extraPort));
@@ -65,8 +65,8 @@ class HandoverIT {
 			Response accepted = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
 			assertThat(accepted.status()).isEqualTo(202);
 			assertThat(accepted.jsonString("/message")).isEqualTo("restart started");
-			assertThat(accepted.jsonString("/upgrade/trigger")).isEqualTo("actuator");
-			assertThat(accepted.jsonString("/upgrade/outcome")).isEqualTo("in-progress");
+			assertThat(accepted.jsonString("/restart/trigger")).isEqualTo("ACTUATOR");
+			assertThat(accepted.jsonString("/restart/outcome")).isEqualTo("IN_PROGRESS");
 			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 			assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 
@@ -101,10 +101,10 @@ class HandoverIT {
 			RawHttp keepAlive = RawHttp.connect(demo.port());
 			assertThat(keepAlive.send("GET", "/", null, true).jsonLong("pid")).isEqualTo(oldPid);
 			Processes.signal(oldPid, Processes.SIGUSR2);
-			GraceStatus restarting = GraceStatus.await(demo.managementPort(), (s) -> "upgrading".equals(s.state()),
+			GraceStatus restarting = GraceStatus.await(demo.managementPort(), (s) -> "RESTARTING".equals(s.state()),
 					DemoProcess.HANDOVER_TIMEOUT);
-			assertThat(restarting.trigger()).isEqualTo("SIGUSR2");
-			assertThat(restarting.outcome()).isEqualTo("in-progress");
+			assertThat(restarting.trigger()).isEqualTo("SIGNAL");
+			assertThat(restarting.outcome()).isEqualTo("IN_PROGRESS");
 			// keeps the old process draining after the new one serves
 			CompletableFuture<Response> slow = slowRequestInFlight(demo, 20_000);
 			demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT);

@@ -19,7 +19,7 @@ import dev.grace.demo.support.RawHttp.Response;
 public record GraceStatus(String json) {
 
 	/** Where the status keeps the last restart. */
-	private static final String LAST_RESTART = "/lastUpgrade";
+	private static final String LAST_RESTART = "/lastRestart";
 
 	/**
 	 * Reads the status from the management port.

@@ -6,7 +6,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * JSON bodies read with a real (strict) parser, fields addressed by JSON Pointer
- * ({@code /lastUpgrade/outcome}): a body that is not JSON, or a field of the wrong type,
+ * ({@code /lastRestart/outcome}): a body that is not JSON, or a field of the wrong type,
  * is an error, never a silent miss.
  */
 public final class Json {

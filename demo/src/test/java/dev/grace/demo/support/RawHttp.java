@@ -239,7 +239,7 @@ public final class RawHttp implements AutoCloseable {
 
 		/**
 		 * Reads a string field of a JSON body.
-		 * @param pointer where, as a JSON Pointer ({@code /upgrade/trigger})
+		 * @param pointer where, as a JSON Pointer ({@code /restart/trigger})
 		 * @return its value, null if absent or null
 		 * @throws IllegalStateException if the body is not JSON or the field is not a
 		 * string
