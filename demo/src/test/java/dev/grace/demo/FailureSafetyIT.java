@@ -6,6 +6,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.grace.demo.support.DemoProcess;
 import dev.grace.demo.support.GraceStatus;
+import dev.grace.demo.support.Json;
 import dev.grace.demo.support.MixedLoad;
 import dev.grace.demo.support.MixedLoad.Sample;
 import dev.grace.demo.support.Processes;
@@ -22,6 +24,7 @@ import dev.grace.demo.support.RawHttp;
 import dev.grace.demo.support.RawHttp.Response;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Restarts that go wrong, under the mixed load: the serving process keeps serving, not
@@ -76,7 +79,7 @@ class FailureSafetyIT {
 			assertNoFailures(load.stop());
 			assertThat(demo.livePids()).containsExactly(next);
 			assertThat(demo.log()).contains("Restart step CHILD_STARTED child " + next,
-					"Restart step CHILD_READY child " + next, "Restart step HANDED_OVER child " + next);
+					"Restart step CHILD_READY child " + next, "Restart step DRAINING child " + next);
 		}
 	}
 
@@ -108,24 +111,28 @@ class FailureSafetyIT {
 			Files.writeString(this.dir.resolve("application.properties"), "demo.start-delay=120s\n");
 
 			Processes.signal(pid, Processes.SIGUSR2);
-			GraceStatus upgrading = GraceStatus.await(demo.managementPort(),
-					(s) -> "upgrading".equals(s.state()) && s.childPid() > 0, DemoProcess.HANDOVER_TIMEOUT);
-			long child = upgrading.childPid();
+			GraceStatus restarting = GraceStatus.await(demo.managementPort(),
+					(s) -> "RESTARTING".equals(s.state()) && s.childPid() > 0, DemoProcess.HANDOVER_TIMEOUT);
+			long child = restarting.childPid();
+			assertThat(restarting.outcome()).isEqualTo("IN_PROGRESS");
 			Processes.signal(pid, Processes.SIGUSR2);
-			demo.awaitLog("Ignoring SIGUSR2: upgrade in progress (child pid " + child + ")", DemoProcess.HANDOVER_TIMEOUT);
+			demo.awaitLog("Ignoring SIGUSR2: a restart is in progress (child pid " + child + ")",
+					DemoProcess.HANDOVER_TIMEOUT);
 			Response conflict = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
 			assertThat(conflict.status()).isEqualTo(409);
-			assertThat(conflict.text()).contains("upgrade in progress (child pid " + child + ")");
+			assertThat(conflict.jsonString("/message")).isEqualTo("a restart is in progress (child pid " + child + ")");
+			assertThat(conflict.jsonString("/restart/outcome")).isEqualTo("IN_PROGRESS");
+			assertThat(Json.number(conflict.json(), "/restart/childPid")).isEqualTo(child);
 
 			long killed = System.nanoTime();
 			Processes.signal(child, Processes.SIGKILL);
-			GraceStatus failed = GraceStatus.await(demo.managementPort(), (s) -> "failed".equals(s.outcome()),
+			GraceStatus failed = GraceStatus.await(demo.managementPort(), (s) -> "FAILED".equals(s.outcome()),
 					DemoProcess.HANDOVER_TIMEOUT);
 			long noticedMillis = (System.nanoTime() - killed) / 1_000_000;
 
 			assertThat(noticedMillis).as("noticed long before the 60 s ready timeout").isLessThan(5_000);
 			assertThat(failed.reason()).contains("child pid " + child + " exited before it was ready (killed by signal 9)");
-			assertThat(failed.state()).isEqualTo("serving");
+			assertThat(failed.state()).isEqualTo("SERVING");
 			awaitReaped(child);
 			assertThat(demo.livePids()).containsExactly(pid);
 			assertNoFailures(load.stop());
@@ -140,7 +147,7 @@ class FailureSafetyIT {
 			Files.writeString(this.dir.resolve("application.properties"), "demo.start-delay=120s\n");
 			Processes.signal(pid, Processes.SIGUSR2);
 			long child = GraceStatus.await(demo.managementPort(),
-					(s) -> "upgrading".equals(s.state()) && s.childPid() > 0, DemoProcess.HANDOVER_TIMEOUT)
+					(s) -> "RESTARTING".equals(s.state()) && s.childPid() > 0, DemoProcess.HANDOVER_TIMEOUT)
 				.childPid();
 
 			Processes.signal(pid, Processes.SIGTERM);
@@ -158,16 +165,17 @@ class FailureSafetyIT {
 			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
 			MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500);
 			Processes.signal(pid, Processes.SIGUSR2);
-			GraceStatus.await(demo.managementPort(), (s) -> "upgrading".equals(s.state()) && s.childPid() > 0,
+			GraceStatus.await(demo.managementPort(), (s) -> "RESTARTING".equals(s.state()) && s.childPid() > 0,
 					DemoProcess.HANDOVER_TIMEOUT);
 			// accepted by the parent: the child does not accept before it is ready
 			CompletableFuture<Response> slow = CompletableFuture
 				.supplyAsync(() -> HandoverIT.call(() -> RawHttp.get(demo.port(), "/slow?ms=30000")));
-			demo.awaitLog("handing over and draining", DemoProcess.HANDOVER_TIMEOUT);
+			demo.awaitLog("Restart step DRAINING child ", DemoProcess.HANDOVER_TIMEOUT);
 
 			Processes.signal(pid, Processes.SIGUSR2);
 
-			demo.awaitLog("Ignoring SIGUSR2: this process has handed over and is draining", DemoProcess.HANDOVER_TIMEOUT);
+			demo.awaitLog("Ignoring SIGUSR2: this process is draining: the new process serves",
+					DemoProcess.HANDOVER_TIMEOUT);
 			Response response = slow.get(90, TimeUnit.SECONDS);
 			assertThat(response.status()).isEqualTo(200);
 			assertThat(response.jsonLong("pid")).isEqualTo(pid);
@@ -179,10 +187,13 @@ class FailureSafetyIT {
 	private static GraceStatus restartAndAwaitFailure(DemoProcess demo, long pid) {
 		GraceStatus before = GraceStatus.of(demo.managementPort());
 		Processes.signal(pid, Processes.SIGUSR2);
+		// a new failed restart: not the one the status showed before the signal
 		GraceStatus failed = GraceStatus.await(demo.managementPort(),
-				(s) -> "failed".equals(s.outcome()) && !s.json().equals(before.json()) && "serving".equals(s.state()),
+				(s) -> s.hasLastRestart() && !Objects.equals(s.startedAt(), before.startedAt())
+						&& "FAILED".equals(s.outcome()) && "SERVING".equals(s.state()),
 				DemoProcess.HANDOVER_TIMEOUT);
 		assertThat(failed.pid()).isEqualTo(pid);
+		assertThat(failed.trigger()).isEqualTo("SIGNAL");
 		if (failed.childPid() > 0) {
 			awaitReaped(failed.childPid());
 		}
@@ -191,11 +202,10 @@ class FailureSafetyIT {
 
 	// Reaped means gone from /proc; a zombie would stay there.
 	private static void awaitReaped(long child) {
-		long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-		while (Files.exists(Path.of("/proc/" + child))) {
-			assertThat(System.nanoTime()).as("child " + child + " reaped").isLessThan(deadline);
-			DemoProcess.pause(20);
-		}
+		await("child " + child + " reaped").atMost(Duration.ofSeconds(15))
+			.pollDelay(Duration.ZERO)
+			.pollInterval(Duration.ofMillis(20))
+			.until(() -> !Files.exists(Path.of("/proc/" + child)));
 	}
 
 	private static void assertNoFailures(List<Sample> samples) {

@@ -11,12 +11,15 @@ import org.junit.jupiter.api.Timeout;
 
 import dev.grace.demo.support.DemoProcess;
 import dev.grace.demo.support.GraceStatus;
+import dev.grace.demo.support.GraceStatus.Listener;
 import dev.grace.demo.support.Processes;
 import dev.grace.demo.support.RawHttp;
 import dev.grace.demo.support.RawHttp.Response;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The handover as a user sees it: the demo jar in its own process, real signals, real
@@ -38,13 +41,15 @@ class HandoverIT {
 			long newPid = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 			assertThat(newPid).isNotEqualTo(oldPid);
 			assertThat(demo.awaitExit(oldPid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
-			Response status = RawHttp.get(demo.managementPort(), "/actuator/grace");
-			assertThat(status.status()).isEqualTo(200);
-			assertThat(status.jsonLong("pid")).isEqualTo(newPid);
-			assertThat(status.jsonLong("generation")).isEqualTo(2);
-			assertThat(status.text()).contains("\"state\":\"serving\"", "\"name\":\"server\"",
-					"\"name\":\"management\"", "\"name\":\"server-connector-" + extraPort + "\"", "\"fd\":3",
-					"\"fd\":4", "\"fd\":5");
+			GraceStatus status = GraceStatus.of(demo.managementPort());
+			assertThat(status.pid()).isEqualTo(newPid);
+			assertThat(status.generation()).isEqualTo(2);
+			assertThat(status.state()).isEqualTo("SERVING");
+			assertThat(status.listeners()).extracting(Listener::name, Listener::port)
+				.containsExactlyInAnyOrder(tuple("server", demo.port()), tuple("management", demo.managementPort()),
+						tuple("server-connector-" + extraPort, extraPort));
+			assertThat(status.listeners()).extracting(Listener::fd).containsExactlyInAnyOrder(3, 4, 5);
+			assertThat(status.listeners()).extracting(Listener::address).containsOnly("127.0.0.1");
 			assertThat(RawHttp.get(extraPort, "/").jsonLong("pid")).isEqualTo(newPid);
 			assertThat(demo.log()).contains("Adopted inherited socket fd 4 (127.0.0.1:" + extraPort + ")")
 				.doesNotContain("no connector claimed it");
@@ -59,7 +64,9 @@ class HandoverIT {
 
 			Response accepted = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
 			assertThat(accepted.status()).isEqualTo(202);
-			assertThat(accepted.text()).contains("restart started", "\"trigger\":\"actuator\"");
+			assertThat(accepted.jsonString("/message")).isEqualTo("restart started");
+			assertThat(accepted.jsonString("/restart/trigger")).isEqualTo("ACTUATOR");
+			assertThat(accepted.jsonString("/restart/outcome")).isEqualTo("IN_PROGRESS");
 			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 			assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 
@@ -94,7 +101,10 @@ class HandoverIT {
 			RawHttp keepAlive = RawHttp.connect(demo.port());
 			assertThat(keepAlive.send("GET", "/", null, true).jsonLong("pid")).isEqualTo(oldPid);
 			Processes.signal(oldPid, Processes.SIGUSR2);
-			GraceStatus.await(demo.managementPort(), (s) -> "upgrading".equals(s.state()), DemoProcess.HANDOVER_TIMEOUT);
+			GraceStatus restarting = GraceStatus.await(demo.managementPort(), (s) -> "RESTARTING".equals(s.state()),
+					DemoProcess.HANDOVER_TIMEOUT);
+			assertThat(restarting.trigger()).isEqualTo("SIGNAL");
+			assertThat(restarting.outcome()).isEqualTo("IN_PROGRESS");
 			// keeps the old process draining after the new one serves
 			CompletableFuture<Response> slow = slowRequestInFlight(demo, 20_000);
 			demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT);
@@ -138,28 +148,29 @@ class HandoverIT {
 
 			// With no handler installed, SIGUSR2 gets the stock JVM's treatment (HotSpot's
 			// suspend signal: it aborts). What must not happen is a restart; that cannot be
-			// awaited, so watch for a bounded time that no other process appears.
+			// awaited, so watch for a bounded time that no other process appears: any poll
+			// that sees one fails at once (failFast), not only one at the end of the window.
 			Processes.signal(pid, Processes.SIGUSR2);
-			long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-			while (System.nanoTime() < until) {
-				assertThat(demo.livePids()).isSubsetOf(pid);
-				Thread.sleep(50);
-			}
+			await("no other process for 3 s").during(Duration.ofSeconds(3))
+				.atMost(Duration.ofSeconds(10))
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(50))
+				.failFast("a process other than " + pid + " appeared",
+						() -> assertThat(demo.livePids()).isSubsetOf(pid))
+				.untilAsserted(() -> assertThat(demo.livePids()).isSubsetOf(pid));
 			assertThat(demo.log()).doesNotContain("Restart requested");
 		}
 	}
 
 	// Returns once the demo is serving the slow request, so that a signal sent next
 	// finds it in flight.
-	private static CompletableFuture<Response> slowRequestInFlight(DemoProcess demo, long millis)
-			throws IOException, InterruptedException {
+	private static CompletableFuture<Response> slowRequestInFlight(DemoProcess demo, long millis) {
 		CompletableFuture<Response> slow = CompletableFuture
 			.supplyAsync(() -> call(() -> RawHttp.get(demo.port(), "/slow?ms=" + millis)));
-		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		while (RawHttp.get(demo.port(), "/").jsonLong("slowInFlight") < 1) {
-			assertThat(System.nanoTime()).as("slow request in flight").isLessThan(deadline);
-			Thread.sleep(10);
-		}
+		await("slow request in flight").atMost(Duration.ofSeconds(10))
+			.pollDelay(Duration.ZERO)
+			.pollInterval(Duration.ofMillis(10))
+			.until(() -> RawHttp.get(demo.port(), "/").jsonLong("slowInFlight"), (inFlight) -> inFlight >= 1);
 		return slow;
 	}
 

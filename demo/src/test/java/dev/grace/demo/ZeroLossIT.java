@@ -19,6 +19,7 @@ import dev.grace.demo.support.Processes;
 import dev.grace.demo.support.RawHttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Three handovers in a row (signal, actuator, signal) under the mixed load: not one
@@ -67,21 +68,16 @@ class ZeroLossIT {
 
 	// Every kind of client must have completed requests since the last handover, so that
 	// each handover happens with all of them running.
-	private static void awaitEveryKindServedBy(MixedLoad load, DemoProcess demo) throws InterruptedException {
+	private static void awaitEveryKindServedBy(MixedLoad load, DemoProcess demo) {
 		Map<Kind, Long> before = load.completedByKind();
-		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-		while (true) {
-			Map<Kind, Long> now = load.completedByKind();
-			boolean all = true;
-			for (Kind kind : Kind.values()) {
-				all &= now.getOrDefault(kind, 0L) > before.getOrDefault(kind, 0L);
-			}
-			if (all) {
-				return;
-			}
-			assertThat(System.nanoTime()).as("every kind of request served; so far " + now).isLessThan(deadline);
-			Thread.sleep(20);
-		}
+		await("every kind of request served").atMost(Duration.ofSeconds(30))
+			.pollDelay(Duration.ZERO)
+			.pollInterval(Duration.ofMillis(20))
+			.untilAsserted(() -> {
+				Map<Kind, Long> now = load.completedByKind();
+				assertThat(Kind.values()).as("kinds served since %s; so far %s", before, now)
+					.allMatch((kind) -> now.getOrDefault(kind, 0L) > before.getOrDefault(kind, 0L));
+			});
 	}
 
 }

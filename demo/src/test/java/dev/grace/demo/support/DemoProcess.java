@@ -14,9 +14,16 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+
 import dev.grace.demo.support.RawHttp.Response;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The demo jar running as a real process on two loopback ports, with every process of
@@ -141,13 +148,10 @@ public final class DemoProcess implements AutoCloseable {
 	 * @param timeout how long
 	 */
 	public void awaitLog(String text, Duration timeout) {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		while (!log().contains(text)) {
-			if (System.nanoTime() > deadline) {
-				throw new IllegalStateException("Log never said '" + text + "' within " + timeout + ":\n" + log());
-			}
-			pause(50);
-		}
+		await("log says '" + text + "'").atMost(timeout)
+			.pollDelay(Duration.ZERO)
+			.pollInterval(Duration.ofMillis(50))
+			.untilAsserted(() -> assertThat(log()).contains(text));
 	}
 
 	/**
@@ -180,27 +184,31 @@ public final class DemoProcess implements AutoCloseable {
 	 * @return the response
 	 */
 	public Response awaitGeneration(int generation, Duration timeout) {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		Throwable last = null;
-		while (System.nanoTime() < deadline) {
-			try {
-				Response response = RawHttp.get(this.port, "/");
-				if (response.status() == 200 && response.jsonLong("generation") == generation
-						&& RawHttp.get(this.managementPort, "/actuator/health").status() == 200) {
-					return response;
-				}
-				last = new IllegalStateException("answered " + response.text());
-			}
-			catch (IOException ex) {
-				last = ex; // not listening yet
-			}
-			if (!this.first.isAlive() && generation == 1) {
-				throw new IllegalStateException("Demo exited with " + this.first.exitValue() + ":\n" + log());
-			}
-			pause(100);
+		AtomicReference<Response> served = new AtomicReference<>();
+		try {
+			await("generation " + generation + " serving on ports " + this.port + " and " + this.managementPort)
+				.atMost(timeout)
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(100))
+				.ignoreExceptionsInstanceOf(IOException.class) // not listening yet
+				.failFast("the demo exited", () -> generation == 1 && !this.first.isAlive())
+				.untilAsserted(() -> {
+					Response response = RawHttp.get(this.port, "/");
+					assertThat(response.status()).as("GET / answered %s", response.text()).isEqualTo(200);
+					assertThat(response.jsonLong("generation")).as("generation in %s", response.text())
+						.isEqualTo(generation);
+					assertThat(RawHttp.get(this.managementPort, "/actuator/health").status()).as("GET /actuator/health")
+						.isEqualTo(200);
+					served.set(response);
+				});
 		}
-		throw new IllegalStateException(
-				"Generation " + generation + " did not serve within " + timeout + " (last: " + last + ")\n" + log());
+		catch (TerminalFailureException ex) {
+			throw new IllegalStateException("Demo exited with " + this.first.exitValue() + ":\n" + log(), ex);
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new IllegalStateException(ex.getMessage() + "\n" + log(), ex);
+		}
+		return served.get();
 	}
 
 	/**

@@ -3,18 +3,23 @@ package dev.grace.demo.support;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import org.awaitility.Awaitility;
+import tools.jackson.databind.JsonNode;
 
 import dev.grace.demo.support.RawHttp.Response;
 
 /**
- * {@code GET /actuator/grace}, read field by field.
+ * {@code GET /actuator/grace}, parsed as JSON and read field by field.
  *
  * @param json the body
  */
 public record GraceStatus(String json) {
+
+	/** Where the status keeps the last restart. */
+	private static final String LAST_RESTART = "/lastRestart";
 
 	/**
 	 * Reads the status from the management port.
@@ -42,46 +47,95 @@ public record GraceStatus(String json) {
 	 * @return the status that satisfied it
 	 */
 	public static GraceStatus await(int managementPort, Predicate<GraceStatus> condition, Duration timeout) {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		GraceStatus status = of(managementPort);
-		while (!condition.test(status)) {
-			if (System.nanoTime() > deadline) {
-				throw new IllegalStateException("Status never matched within " + timeout + ": " + status.json());
-			}
-			DemoProcess.pause(25);
-			status = of(managementPort);
-		}
-		return status;
+		return Awaitility.await("status on port " + managementPort).atMost(timeout)
+			.pollDelay(Duration.ZERO)
+			.pollInterval(Duration.ofMillis(25))
+			.until(() -> of(managementPort), condition);
 	}
 
-	public String state() {
-		return string("state");
+	/**
+	 * The body as JSON.
+	 * @return its tree
+	 */
+	public JsonNode tree() {
+		return Json.parse(this.json);
 	}
 
 	public long pid() {
-		return number("pid");
+		return Json.number(tree(), "/pid");
+	}
+
+	public long generation() {
+		return Json.number(tree(), "/generation");
+	}
+
+	public String state() {
+		return Json.string(tree(), "/state");
+	}
+
+	/**
+	 * The listening sockets a restart hands over.
+	 * @return the listeners, in the order the status gives them
+	 */
+	public List<Listener> listeners() {
+		return tree().path("listeners")
+			.valueStream()
+			.map((listener) -> new Listener(Json.string(listener, "/name"), Json.string(listener, "/address"),
+					(int) Json.number(listener, "/port"), (int) Json.number(listener, "/fd")))
+			.toList();
+	}
+
+	/**
+	 * Whether a restart has been requested since this process started.
+	 * @return true once there is a last restart to show
+	 */
+	public boolean hasLastRestart() {
+		JsonNode last = tree().at(LAST_RESTART);
+		return !last.isMissingNode() && !last.isNull();
+	}
+
+	public String trigger() {
+		return Json.string(tree(), LAST_RESTART + "/trigger");
+	}
+
+	/**
+	 * When the last restart was requested, as the status writes it.
+	 * @return the timestamp, null without a last restart
+	 */
+	public String startedAt() {
+		JsonNode startedAt = tree().at(LAST_RESTART + "/startedAt");
+		return (startedAt.isMissingNode() || startedAt.isNull()) ? null : startedAt.asString();
 	}
 
 	public String outcome() {
-		return string("outcome");
+		return Json.string(tree(), LAST_RESTART + "/outcome");
 	}
 
 	public String reason() {
-		return string("reason");
+		return Json.string(tree(), LAST_RESTART + "/reason");
 	}
 
+	/**
+	 * The child of the last restart.
+	 * @return its pid, -1 before one was spawned or without a last restart
+	 */
 	public long childPid() {
-		return number("childPid");
+		return Json.number(tree(), LAST_RESTART + "/childPid");
 	}
 
-	private String string(String field) {
-		Matcher matcher = Pattern.compile("\"" + field + "\":\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(this.json);
-		return matcher.find() ? matcher.group(1) : null;
+	public long readyAfterMillis() {
+		return Json.number(tree(), LAST_RESTART + "/readyAfterMillis");
 	}
 
-	private long number(String field) {
-		Matcher matcher = Pattern.compile("\"" + field + "\":(-?\\d+)").matcher(this.json);
-		return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+	/**
+	 * A listening socket.
+	 *
+	 * @param name listener name
+	 * @param address bound address
+	 * @param port bound port
+	 * @param fd descriptor in the process
+	 */
+	public record Listener(String name, String address, int port, int fd) {
 	}
 
 }

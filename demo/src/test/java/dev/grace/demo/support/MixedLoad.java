@@ -84,7 +84,7 @@ public final class MixedLoad implements AutoCloseable {
 		long start = System.nanoTime();
 		try {
 			Response response = RawHttp.get(port, path);
-			record(kind, start, response, response.status() == 200 && response.text().startsWith("{"));
+			record(kind, start, response, response.status() == 200 && response.isJsonObject());
 		}
 		catch (IOException ex) {
 			recordFailure(kind, start, ex);
@@ -131,14 +131,20 @@ public final class MixedLoad implements AutoCloseable {
 
 	private void record(Kind kind, long start, Response response, boolean ok) {
 		long pid = -1;
-		if (response.status() == 200 && kind != Kind.POST && kind != Kind.HEALTH) {
-			pid = response.jsonLong("pid");
-		}
 		Failure failure = ok ? null : ((response.status() != 200) ? Failure.STATUS : Failure.WRONG_BODY);
+		if (failure == null && kind != Kind.POST && kind != Kind.HEALTH) {
+			try {
+				pid = response.jsonLong("pid");
+			}
+			catch (IllegalStateException ex) {
+				// recorded as failed, not thrown: that would end this client silently
+				failure = Failure.WRONG_BODY;
+			}
+		}
 		if (failure != null) {
 			this.failed.incrementAndGet();
 		}
-		String detail = ok ? null : response.status() + " " + response.text();
+		String detail = (failure == null) ? null : response.status() + " " + response.text();
 		this.samples.add(new Sample(kind, start - this.startNanos, System.nanoTime() - start, pid, failure, detail));
 	}
 

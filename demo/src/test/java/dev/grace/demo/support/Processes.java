@@ -6,6 +6,9 @@ import java.util.OptionalInt;
 import jnr.ffi.LibraryLoader;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
+import org.awaitility.core.ConditionTimeoutException;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * Real signals and exit codes for processes the tests start. The test JVM makes itself a
@@ -57,30 +60,32 @@ public final class Processes {
 	 * @return the exit code (128 + signal if killed), empty if it did not exit in time
 	 */
 	public static OptionalInt awaitExit(long pid, Duration timeout) {
-		long deadline = System.nanoTime() + timeout.toNanos();
 		int[] status = new int[1];
-		while (true) {
-			long result = posix.waitpid(pid, status, WNOHANG);
-			if (result == pid) {
-				int termsig = status[0] & 0x7f;
-				return OptionalInt.of((termsig == 0) ? (status[0] >> 8) & 0xff : 128 + termsig);
-			}
-			if (System.nanoTime() > deadline) {
-				if (result < 0) {
-					throw new IllegalStateException("Process " + pid + " never became a child of the test JVM (errno "
-							+ posix.errno() + ")");
-				}
-				return OptionalInt.empty();
-			}
-			// result < 0 (ECHILD): its parent is still exiting; it is reparented to us next
-			try {
-				Thread.sleep(20);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return OptionalInt.empty();
-			}
+		long[] result = new long[1];
+		int[] errno = new int[1];
+		try {
+			// Polled in this thread: a child reaped by waitpid must never be lost to a
+			// timeout declared while another thread was reaping it.
+			await("exit of pid " + pid).pollInSameThread()
+				.atMost(timeout)
+				.pollDelay(Duration.ZERO)
+				.pollInterval(Duration.ofMillis(20))
+				.until(() -> {
+					result[0] = posix.waitpid(pid, status, WNOHANG);
+					// < 0 (ECHILD): its parent is still exiting; it is reparented to us next
+					errno[0] = (result[0] < 0) ? posix.errno() : 0;
+					return result[0] == pid;
+				});
 		}
+		catch (ConditionTimeoutException ex) {
+			if (result[0] < 0) {
+				throw new IllegalStateException(
+						"Process " + pid + " never became a child of the test JVM (errno " + errno[0] + ")", ex);
+			}
+			return OptionalInt.empty();
+		}
+		int termsig = status[0] & 0x7f;
+		return OptionalInt.of((termsig == 0) ? (status[0] >> 8) & 0xff : 128 + termsig);
 	}
 
 	/** The one libc call jnr-posix does not have. */

@@ -12,6 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import tools.jackson.databind.JsonNode;
+
 /**
  * HTTP/1.1 over a plain socket, so that nothing retries, reconnects or hides a reset:
  * every request is sent once and its failure is seen as it happened.
@@ -199,22 +201,51 @@ public final class RawHttp implements AutoCloseable {
 		}
 
 		/**
-		 * Reads a number field from a flat JSON body.
+		 * The body as JSON.
+		 * @return its tree
+		 * @throws IllegalStateException if the body is not JSON
+		 */
+		public JsonNode json() {
+			return Json.parse(text());
+		}
+
+		/**
+		 * Whether the body is a JSON object.
+		 * @return true if it is
+		 */
+		public boolean isJsonObject() {
+			try {
+				return json().isObject();
+			}
+			catch (IllegalStateException ex) {
+				return false;
+			}
+		}
+
+		/**
+		 * Reads a top-level integer field of a JSON body.
 		 * @param field the field name
 		 * @return its value
+		 * @throws IllegalStateException if the body is not JSON or the field is not an
+		 * integer
 		 */
 		public long jsonLong(String field) {
-			String text = text();
-			int at = text.indexOf("\"" + field + "\":");
-			if (at < 0) {
-				throw new IllegalStateException("No field " + field + " in " + text);
+			JsonNode value = json().get(field);
+			if (value == null || !value.isIntegralNumber() || !value.canConvertToLong()) {
+				throw new IllegalStateException("No integer field " + field + " in " + text());
 			}
-			int start = at + field.length() + 3;
-			int end = start;
-			while (end < text.length() && (Character.isDigit(text.charAt(end)) || text.charAt(end) == '-')) {
-				end++;
-			}
-			return Long.parseLong(text.substring(start, end));
+			return value.longValue();
+		}
+
+		/**
+		 * Reads a string field of a JSON body.
+		 * @param pointer where, as a JSON Pointer ({@code /restart/trigger})
+		 * @return its value, null if absent or null
+		 * @throws IllegalStateException if the body is not JSON or the field is not a
+		 * string
+		 */
+		public String jsonString(String pointer) {
+			return Json.string(json(), pointer);
 		}
 
 	}

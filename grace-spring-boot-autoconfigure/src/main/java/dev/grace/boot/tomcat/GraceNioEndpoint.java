@@ -35,6 +35,40 @@ import dev.grace.boot.internal.posix.ServingListeners;
  * <p>
  * The four protected methods that touch the server socket are overridden together, as
  * {@link NioEndpoint} documents for custom server sockets.
+ * <p>
+ * What this relies on in Tomcat 11.0.22 (Spring Boot 4.0.7), checked by
+ * {@code GraceNioEndpointTomcatContractTests}:
+ * <ul>
+ * <li><b>Server socket.</b> {@link NioEndpoint} touches its server socket (the private
+ * {@code serverSock}) only in {@code initServerSocket()}, {@code getServerSocket()},
+ * {@code serverSocketAccept()} and {@code doCloseServerSocket()}; the rest of Tomcat goes
+ * through {@code getServerSocket()} ({@code getLocalPort()}, {@code unlockAccept()}).</li>
+ * <li><b>Acceptor.</b> {@code Acceptor.run()} counts a connection up before
+ * {@code serverSocketAccept()} and hands what it returns, null included, to
+ * {@code setSocketOptions()}, or to {@code destroySocket()} once it was told to stop: both
+ * count a null back down here. When {@code serverSocketAccept()} throws after the endpoint
+ * stopped running, it counts down and ends without logging: that is how the parked
+ * acceptor leaves. The protected {@code acceptor} field says whether one was started.</li>
+ * <li><b>Keep-alive.</b> {@code Http11Processor.service()} reads
+ * {@code getMaxKeepAliveRequests()} for every request and closes the connection after the
+ * response when it is 1, so overriding it turns keep-alive off on connections already
+ * open. It answers 503 while the endpoint {@code isPaused()}, so {@link #pause()} never
+ * pauses it.</li>
+ * <li><b>Lifecycle.</b> Spring Boot binds on start ({@code bindOnInit=false}, without which
+ * {@code closeServerSocketGraceful()} does nothing). Its graceful shutdown calls
+ * {@code connector.pause()}, which reaches {@link #pause()}, then
+ * {@code closeServerSocketGraceful()}: stop the acceptor, {@link #unlockAccept()},
+ * {@link #doCloseServerSocket()}. Tomcat calls {@code doCloseServerSocket()} only after
+ * the acceptor was told to stop or the endpoint stopped, so a released acceptor never
+ * loops. {@code stop()} runs {@link #stopInternal()}, whose {@code NioEndpoint} part calls
+ * {@code pause()}, sets {@code running} false and waits 100 ms + 2 &times;
+ * {@code unlockTimeout} for the acceptor, which checks {@code isRunning()} every 50 ms
+ * here.</li>
+ * <li><b>Drain.</b> {@code getConnections()} holds every open connection and
+ * {@code awaitConnectionsClose(long)} waits for it to empty; the poller reads each
+ * connection's {@code getReadTimeout()} on every timeout pass, so shortening it closes
+ * idle keep-alive connections.</li>
+ * </ul>
  */
 public class GraceNioEndpoint extends NioEndpoint {
 
