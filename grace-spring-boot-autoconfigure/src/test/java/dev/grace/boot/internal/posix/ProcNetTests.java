@@ -55,6 +55,39 @@ class ProcNetTests {
 	}
 
 	@Test
+	void aTemporaryCopyOfTheDescriptorIsNeverTakenForTheListener() throws Exception {
+		try (ServerSocketChannel channel = ServerSocketChannel.open()) {
+			channel.bind(new InetSocketAddress("127.0.0.1", 0));
+			InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
+			int fd = ProcNet.findListening(bound).orElseThrow().fd();
+			// what a restart holds for a moment while it spawns
+			int copy = NativePosix.get().fcntlInt(fd, jnr.constants.platform.Fcntl.F_DUPFD, 900);
+			try {
+				assertThat(copy).isGreaterThanOrEqualTo(900);
+				for (int i = 0; i < 20; i++) {
+					assertThat(ProcNet.findListening(bound).orElseThrow().fd()).isEqualTo(fd);
+				}
+			}
+			finally {
+				NativePosix.get().close(copy);
+			}
+		}
+	}
+
+	@Test
+	void aDualStackWildcardListenerIsFoundAndShownAsIpv6() throws Exception {
+		try (ServerSocketChannel channel = ServerSocketChannel.open()) {
+			channel.bind(new InetSocketAddress(0));
+			InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
+			ListeningSocket socket = ProcNet.findListening(bound).orElseThrow();
+			assertThat(socket.address().getAddress().isAnyLocalAddress()).isTrue();
+			boolean dualStack = Files.readString(Path.of("/proc/self/net/tcp6")).contains(" " + socket.inode() + " ");
+			assertThat(socket.hostAndPort()).as("as the kernel lists it")
+				.isEqualTo((dualStack ? "[::]:" : "0.0.0.0:") + bound.getPort());
+		}
+	}
+
+	@Test
 	void rejectsADescriptorThatIsNotOpen() {
 		int unused = ProcNet.openFds().stream().mapToInt(Integer::intValue).max().orElse(100) + 50;
 		assertThatExceptionOfType(InvalidListenFdsException.class)
