@@ -96,15 +96,37 @@ public final class DemoProcess implements AutoCloseable {
 	 */
 	public static DemoProcess start(Path jar, int port, int managementPort, Map<String, String> env,
 			String shellSetup, String... args) {
+		List<String> wrapper = (shellSetup != null)
+				? List.of("/bin/sh", "-c", "export LISTEN_PID=$$; " + shellSetup + "; exec \"$@\"", "demo") : List.of();
+		return start(wrapper, jar, port, managementPort, env, args);
+	}
+
+	/**
+	 * Starts the demo jar behind a wrapper command, such as {@code unshare … --}: the
+	 * java command line (with the marker) is appended to {@code wrapper}, which must run
+	 * it. Every process whose command line holds those arguments (the wrapper's too)
+	 * counts as this demo's.
+	 * @param wrapper the command before java
+	 * @param env extra environment
+	 * @param args extra application arguments
+	 * @return the running demo (not yet ready); {@link #firstPid()} is the wrapper's pid
+	 */
+	public static DemoProcess startWrapped(List<String> wrapper, Map<String, String> env, String... args) {
+		try {
+			return start(wrapper, jar(), freePort(), freePort(), env, args);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static DemoProcess start(List<String> wrapper, Path jar, int port, int managementPort,
+			Map<String, String> env, String... args) {
 		Processes.init();
 		try {
 			String marker = "--grace.test-run=" + UUID.randomUUID();
 			Path log = Files.createTempFile("grace-demo-", ".log");
-			List<String> command = new ArrayList<>();
-			if (shellSetup != null) {
-				command.addAll(List.of("/bin/sh", "-c", "export LISTEN_PID=$$; " + shellSetup + "; exec \"$@\"",
-						"demo"));
-			}
+			List<String> command = new ArrayList<>(wrapper);
 			command.addAll(List.of(javaExecutable(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
 					"--server.port=" + port, "--management.server.port=" + managementPort, marker));
 			command.addAll(List.of(args));

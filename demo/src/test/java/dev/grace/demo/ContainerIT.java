@@ -1,0 +1,171 @@
+package dev.grace.demo;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.grace.demo.support.ContainerDemo;
+import dev.grace.demo.support.DemoProcess;
+import dev.grace.demo.support.MixedLoad;
+import dev.grace.demo.support.MixedLoad.Kind;
+import dev.grace.demo.support.MixedLoad.Sample;
+import dev.grace.demo.support.PidNamespace.Member;
+import dev.grace.demo.support.Processes;
+import dev.grace.demo.support.ZombieSampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Restarts where containers run the application: as PID 1 of its PID namespace (when PID
+ * 1 exits, the kernel kills the whole namespace, so the JVM that stays PID 1 must be a
+ * supervisor that outlives every generation), behind tini (which exits when its child
+ * does), and where {@code /bin/sh} cannot be executed. Signals come from outside, to the
+ * host pid of the namespace's PID 1, as {@code docker kill} sends them. Needs root
+ * (namespaces, mounts); skipped elsewhere with the reason.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class ContainerIT {
+
+	/**
+	 * A process is a zombie from its exit until its parent reaps it: briefly for a parent
+	 * that reaps (an exiting generation was seen in state Z for 0 to 284 ms, in 1 to 6
+	 * samples, on a busy 2-core machine: its main thread shows Z while its other threads
+	 * are torn down). One that stays a zombie this long was not reaped; a generation's
+	 * own exit is also checked by {@code awaitGone}, which needs it reaped.
+	 */
+	private static final Duration UNREAPED = Duration.ofSeconds(2);
+
+	private static final int RESTARTS = 3;
+
+	@Test
+	void pid1() throws Exception {
+		String reason = ContainerDemo.unavailableReason();
+		Assumptions.assumeTrue(reason == null, reason);
+		try (ContainerDemo demo = ContainerDemo.asPid1(Map.of())) {
+			restartUnderLoadThenStop(demo, "pid1", "java", 2);
+		}
+	}
+
+	@Test
+	void behindTini() throws Exception {
+		String reason = ContainerDemo.tiniUnavailableReason();
+		Assumptions.assumeTrue(reason == null, reason);
+		try (ContainerDemo demo = ContainerDemo.behindTini(Map.of("GRACE_SUPERVISOR", "on"))) {
+			restartUnderLoadThenStop(demo, "behindTini", "tini", 3);
+		}
+	}
+
+	@Test
+	void noShell() {
+		String reason = ContainerDemo.noShellUnavailableReason();
+		Assumptions.assumeTrue(reason == null, reason);
+		try (DemoProcess demo = ContainerDemo.withoutShell(Map.of())) {
+			long pid = ContainerDemo.awaitGeneration(demo, 1, DemoProcess.START_TIMEOUT, null).jsonLong("pid");
+			assertThat(pid).as("the JVM the script exec'd").isEqualTo(demo.firstPid());
+			assertThat(demo.log()).contains(ContainerDemo.NO_SHELL_LINE);
+			assertThat(ContainerDemo.shellExitCodeIn(pid)).as("exit code of /bin/sh run where the demo runs")
+				.isEqualTo(126);
+			Processes.signal(pid, Processes.SIGUSR2);
+			long next = ContainerDemo.awaitGeneration(demo, 2, DemoProcess.HANDOVER_TIMEOUT, null).jsonLong("pid");
+			assertThat(next).isNotEqualTo(pid);
+			assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).as("exit code of pid " + pid).hasValue(0);
+			assertThat(ContainerDemo.shellExitCodeIn(next)).as("exit code of /bin/sh run where generation 2 runs")
+				.isEqualTo(126);
+			assertThat(demo.livePids()).containsExactly(next);
+			System.out.println("ContainerIT noShell: pid " + pid + " -> " + next + " without /bin/sh");
+		}
+	}
+
+	// Three SIGUSR2 to PID 1 under the mixed load: each time the next generation serves
+	// with a new pid and the old one is gone (exited and reaped); PID 1 stays; no request
+	// fails; no zombie is left at any moment. Then SIGTERM to PID 1: exit code 0 and an
+	// empty namespace. While serving, the namespace holds PID 1, the supervisor (PID 1
+	// itself, or tini's child) and the serving generation: two JVMs.
+	private static void restartUnderLoadThenStop(ContainerDemo demo, String name, String init,
+			int processesWhileServing) throws Exception {
+		long initPid = demo.namespace().initHostPid();
+		try (ZombieSampler zombies = ZombieSampler.start(demo.namespace())) {
+			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			assertThat(demo.namespace().members().get(0).name()).as("PID 1 of the namespace").isEqualTo(init);
+			assertThat(demo.log().contains("Supervisor"))
+				.as("a line with 'Supervisor' in the log: PID 1 must outlive the generations (log:\n"
+						+ ContainerDemo.tail(demo.log(), 30) + "\n)")
+				.isTrue();
+			List<Sample> samples;
+			try (MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500)) {
+				for (int generation = 2; generation <= RESTARTS + 1; generation++) {
+					awaitEveryKindServedBy(load);
+					demo.namespace().signalInit(Processes.SIGUSR2);
+					long next = demo.awaitGeneration(generation, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+					assertThat(next).as("pid of generation " + generation).isNotEqualTo(pid);
+					assertThat(demo.namespace().awaitGone(pid, DemoProcess.HANDOVER_TIMEOUT))
+						.as("generation " + (generation - 1) + " (pid " + pid + " in the namespace) exited and was reaped")
+						.isNull();
+					assertThat(demo.namespace().initAlive()).as("PID 1 (host pid " + initPid + ") still runs").isTrue();
+					pid = next;
+				}
+				awaitEveryKindServedBy(load);
+				samples = load.stop();
+			}
+			List<Sample> failures = samples.stream().filter(Sample::failed).toList();
+			assertThat(failures).as("failed requests of " + samples.size()).isEmpty();
+			Set<Long> servingPids = samples.stream()
+				.map(Sample::pid)
+				.filter((p) -> p > 0)
+				.collect(Collectors.toCollection(TreeSet::new));
+			assertThat(servingPids).hasSize(RESTARTS + 1);
+			List<Member> live = demo.namespace().members().stream().filter((m) -> !m.zombie()).toList();
+			assertThat(live).as("processes of the namespace while generation " + (RESTARTS + 1) + " serves")
+				.hasSize(processesWhileServing);
+			List<Member> jvms = demo.jvms();
+			assertThat(jvms).as("JVMs of this demo (by its marker argument) in the namespace: " + live)
+				.hasSize(2)
+				.extracting(Member::nsPid)
+				.contains(pid);
+
+			demo.namespace().signalInit(Processes.SIGTERM);
+			assertThat(demo.awaitExit(ContainerDemo.STOP_TIMEOUT))
+				.as("exit code of PID 1 after SIGTERM, through unshare\n" + ContainerDemo.tail(demo.log()))
+				.hasValue(0);
+			assertThat(demo.namespace().awaitEmpty(Duration.ofSeconds(10))).as("left in the namespace").isEmpty();
+			assertThat(demo.demo().livePids()).as("processes of this demo left").isEmpty();
+
+			zombies.close();
+			assertThat(zombies.samples()).as("zombie samples taken").isGreaterThan(100);
+			assertThat(zombies.lingering(UNREAPED)).as("zombies not reaped within " + UNREAPED).isEmpty();
+			Map<Kind, Long> byKind = samples.stream()
+				.collect(Collectors.groupingBy(Sample::kind, Collectors.counting()));
+			System.out.println("ContainerIT " + name + ": " + samples.size() + " requests " + byKind
+					+ ", 0 failed, pids in the namespace " + servingPids + ", JVMs " + jvms + ", " + zombies.samples()
+					+ " zombie samples, zombies seen briefly " + zombies.sightings());
+		}
+	}
+
+	// Every kind of client must have completed requests since the last handover, so that
+	// each handover happens with all of them running.
+	private static void awaitEveryKindServedBy(MixedLoad load) throws InterruptedException {
+		Map<Kind, Long> before = load.completedByKind();
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (true) {
+			Map<Kind, Long> now = load.completedByKind();
+			boolean all = true;
+			for (Kind kind : Kind.values()) {
+				all &= now.getOrDefault(kind, 0L) > before.getOrDefault(kind, 0L);
+			}
+			if (all) {
+				return;
+			}
+			assertThat(System.nanoTime()).as("every kind of request served; so far " + now).isLessThan(deadline);
+			Thread.sleep(20);
+		}
+	}
+
+}
