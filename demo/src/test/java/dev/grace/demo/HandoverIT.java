@@ -107,7 +107,9 @@ class HandoverIT {
 			assertThat(restarting.outcome()).isEqualTo("IN_PROGRESS");
 			// keeps the old process draining after the new one serves
 			CompletableFuture<Response> slow = slowRequestInFlight(demo, 20_000);
-			demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT);
+			long newPid = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			// the new process answers a moment before the old one has stopped accepting
+			demo.awaitLog("Restart step DRAINING child " + newPid, DemoProcess.HANDOVER_TIMEOUT);
 
 			Response drained = keepAlive.send("GET", "/", null, true);
 

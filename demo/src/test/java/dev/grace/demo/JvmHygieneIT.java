@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +59,29 @@ class JvmHygieneIT {
 			assertThat(demo.awaitExit(second, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 			assertThat(demo.livePids()).containsExactly(third);
 			assertThat(demo.log()).containsOnlyOnce("HotSpot uses SIGUSR2 for thread suspension");
+		}
+	}
+
+	// jnr's native calls make JDK 24+ warn; restarted processes get the options that allow them
+	@Test
+	void onJava25NoRestartedProcessWarnsAboutNativeAccess() {
+		Path jdk25 = Path.of(System.getProperty("grace.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+		Assumptions.assumeTrue(Files.isExecutable(jdk25.resolve("bin/java")),
+				"no JDK 25 at " + jdk25 + " (set -Dgrace.jdk25=<java home>)");
+		try (DemoProcess demo = DemoProcess.startOn(jdk25)) {
+			long first = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			// the first process was started without the README's options: it warns, once
+			assertThat(demo.log()).containsOnlyOnce("WARNING: A restricted method")
+				.containsOnlyOnce("WARNING: A terminally deprecated method in sun.misc.Unsafe");
+
+			Processes.signal(first, Processes.SIGUSR2);
+			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+
+			assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
+			assertThat(demo.log()).as("generation 2 (pid " + second + ") adds no warning")
+				.containsOnlyOnce("WARNING: A restricted method")
+				.containsOnlyOnce("WARNING: A terminally deprecated method in sun.misc.Unsafe");
+			assertThat(demo.log()).contains("Generation 2 ready; told parent pid " + first);
 		}
 	}
 

@@ -120,14 +120,35 @@ public final class DemoProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Starts the demo jar on another JDK.
+	 * @param javaHome the JDK
+	 * @param args extra application arguments
+	 * @return the running demo (not yet ready)
+	 */
+	public static DemoProcess startOn(Path javaHome, String... args) {
+		try {
+			return start(javaHome.resolve("bin/java").toString(), List.of(), jar(), freePort(), freePort(), Map.of(),
+					args);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
 	private static DemoProcess start(List<String> wrapper, Path jar, int port, int managementPort,
+			Map<String, String> env, String... args) {
+		return start(javaExecutable(), wrapper, jar, port, managementPort, env, args);
+	}
+
+	private static DemoProcess start(String java, List<String> wrapper, Path jar, int port, int managementPort,
 			Map<String, String> env, String... args) {
 		Processes.init();
 		try {
 			String marker = "--grace.test-run=" + UUID.randomUUID();
 			Path log = Files.createTempFile("grace-demo-", ".log");
 			List<String> command = new ArrayList<>(wrapper);
-			command.addAll(List.of(javaExecutable(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
+			command.addAll(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
 					"--server.port=" + port, "--management.server.port=" + managementPort, marker));
 			command.addAll(List.of(args));
 			ProcessBuilder builder = new ProcessBuilder(command).directory(log.getParent().toFile())
