@@ -1,11 +1,15 @@
 package dev.grace.demo;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Assumptions;
@@ -84,6 +88,14 @@ class ContainerIT {
 		}
 	}
 
+	private static long supervisorRssKib(ContainerDemo demo, List<Member> jvms, long servingPid) throws Exception {
+		Member supervisor = jvms.stream().filter((m) -> m.nsPid() != servingPid).findFirst().orElseThrow();
+		String status = Files.readString(Path.of("/proc", Long.toString(supervisor.hostPid()), "status"));
+		Matcher rss = Pattern.compile("VmRSS:\\s+(\\d+) kB").matcher(status);
+		assertThat(rss.find()).as(status).isTrue();
+		return Long.parseLong(rss.group(1));
+	}
+
 	// Three SIGUSR2 to PID 1 under the mixed load: each time the next generation serves
 	// with a new pid and the old one is gone (exited and reaped); PID 1 stays; no request
 	// fails; no zombie is left at any moment. Then SIGTERM to PID 1: exit code 0 and an
@@ -130,6 +142,8 @@ class ContainerIT {
 				.hasSize(2)
 				.extracting(Member::nsPid)
 				.contains(pid);
+			long supervisorRssKib = supervisorRssKib(demo, jvms, pid);
+			assertThat(supervisorRssKib).as("resident size of the supervisor JVM, KiB").isLessThanOrEqualTo(64 * 1024);
 
 			demo.namespace().signalInit(Processes.SIGTERM);
 			assertThat(demo.awaitExit(ContainerDemo.STOP_TIMEOUT))
@@ -144,7 +158,8 @@ class ContainerIT {
 			Map<Kind, Long> byKind = samples.stream()
 				.collect(Collectors.groupingBy(Sample::kind, Collectors.counting()));
 			System.out.println("ContainerIT " + name + ": " + samples.size() + " requests " + byKind
-					+ ", 0 failed, pids in the namespace " + servingPids + ", JVMs " + jvms + ", " + zombies.samples()
+					+ ", 0 failed, pids in the namespace " + servingPids + ", JVMs " + jvms + ", supervisor RSS "
+					+ supervisorRssKib / 1024 + " MiB, " + zombies.samples()
 					+ " zombie samples, zombies seen briefly " + zombies.sightings());
 		}
 	}

@@ -123,23 +123,7 @@ class SystemdIT {
 		int port = DemoProcess.freePort();
 		int managementPort = DemoProcess.freePort();
 		Path log = sandbox.shared().resolve("grace-demo.log");
-		sandbox.install(SERVICE, """
-				[Unit]
-				Description=grace demo
-				DefaultDependencies=no
-				[Service]
-				Type=notify
-				NotifyAccess=main
-				PIDFile=/run/grace-demo/app.pid
-				ExecStart=%s
-				ExecReload=/bin/kill -USR2 $MAINPID
-				KillMode=mixed
-				TimeoutStopSec=60
-				Environment=_JAVA_SR_SIGNUM=39
-				RuntimeDirectory=grace-demo
-				StandardOutput=append:%s
-				StandardError=inherit
-				""".formatted(execStart(port, managementPort, "/run/grace-demo/app.pid"), log));
+		sandbox.install(SERVICE, readmeUnit(port, managementPort, log));
 		try {
 			assertSucceeded(sandbox.systemctl("start", SERVICE), SERVICE, log);
 			// Type=notify: start returns once the application said READY=1, so it serves now.
@@ -286,6 +270,19 @@ class SystemdIT {
 		return java + " -Xmx256m -XX:TieredStopAtLevel=1 -jar " + jar + " --server.port=" + port
 				+ " --management.server.port=" + managementPort
 				+ ((pidFile != null) ? " --grace.pid-file=" + pidFile : "");
+	}
+
+	// The unit the README shows, as examples/ ships it; the test only adds where its output goes
+	private static String readmeUnit(int port, int managementPort, Path log) throws IOException {
+		Path example = Path.of(System.getProperty("grace.examples", "../examples"), "systemd", "grace-demo.service");
+		String unit = Files.readString(example)
+			.replace("@JAVA@", javaHome().toRealPath().resolve("bin/java").toString())
+			.replace("@JAR@", DemoProcess.jar().toRealPath().toString())
+			.replace("@PORT@", Integer.toString(port))
+			.replace("@MANAGEMENT_PORT@", Integer.toString(managementPort));
+		assertThat(unit).doesNotContain("@");
+		return unit.replace("[Unit]\n", "[Unit]\nDefaultDependencies=no\n")
+			.replace("[Service]\n", "[Service]\nStandardOutput=append:" + log + "\nStandardError=inherit\n");
 	}
 
 	private static Path javaHome() {

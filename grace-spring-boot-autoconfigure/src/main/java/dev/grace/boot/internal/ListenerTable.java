@@ -30,7 +30,9 @@ public interface ListenerTable {
 
 	/**
 	 * Stops accepting on every socket, keeping open connections: the next process takes
-	 * all new connections from here on. Returns once no acceptor is in {@code accept()}.
+	 * all new connections from here on. Returns once no acceptor is in {@code accept()}
+	 * and what was accepted before has been read and processed (bounded by the drain
+	 * timeout), so that the application may start closing.
 	 */
 	void stopAccepting();
 

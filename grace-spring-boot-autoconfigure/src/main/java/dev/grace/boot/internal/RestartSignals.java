@@ -92,7 +92,7 @@ public final class RestartSignals {
 
 	/**
 	 * Declares that restarts cannot work in this process: SIGUSR2 is logged and ignored
-	 * from now on, SIGTERM and SIGINT get the JVM's own handling back.
+	 * from now on, SIGTERM and SIGINT get the JVM's own handling back (exit 143 and 130).
 	 * @param reason why, for the log
 	 */
 	public synchronized void deactivate(String reason) {
@@ -124,15 +124,11 @@ public final class RestartSignals {
 			action.run();
 			return;
 		}
-		// Nothing to drain yet: what the JVM's own handler does
-		SignalHandler original = this.previous.get(signal.getName());
-		if (original != null && original != SignalHandler.SIG_DFL && original != SignalHandler.SIG_IGN) {
-			original.handle(signal);
-		}
-		else {
-			Thread exit = new Thread(() -> System.exit(128 + signal.getNumber()), "grace-exit");
-			exit.start();
-		}
+		// Nothing to drain yet. Exit 0 as a stop later would: the JVM's shutdown hooks
+		// close a context that is still starting once its refresh is done.
+		logger.info("SIG" + signal.getName() + " while starting: exiting");
+		Thread exit = new Thread(() -> System.exit(0), "grace-exit");
+		exit.start();
 	}
 
 	private void handle(String name, SignalHandler handler) {

@@ -7,13 +7,19 @@ import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
 import org.apache.tomcat.util.net.NioChannel;
 import org.apache.tomcat.util.net.NioEndpoint;
+import org.apache.tomcat.util.net.SocketEvent;
 import org.apache.tomcat.util.net.SocketWrapperBase;
 
 import dev.grace.boot.internal.AcceptGate;
@@ -68,6 +74,12 @@ import dev.grace.boot.internal.posix.ServingListeners;
  * {@code awaitConnectionsClose(long)} waits for it to empty; the poller reads each
  * connection's {@code getReadTimeout()} on every timeout pass, so shortening it closes
  * idle keep-alive connections.</li>
+ * <li><b>Dispatch.</b> The poller hands every event of a connection to
+ * {@code processSocket(wrapper, event, true)}; with {@code dispatch=false} it runs the
+ * socket processor on the calling thread. {@code connections} (protected) maps each
+ * accepted {@code SocketChannel} to its wrapper from {@code setSocketOptions()} until it
+ * closes. Together they tell when everything taken before a restart has been read and
+ * processed.</li>
  * </ul>
  */
 public class GraceNioEndpoint extends NioEndpoint {
@@ -105,6 +117,12 @@ public class GraceNioEndpoint extends NioEndpoint {
 	private volatile CountDownLatch acceptorParked = new CountDownLatch(1);
 
 	private volatile CountDownLatch acceptorRelease = new CountDownLatch(1);
+
+	// connections accepted and not yet dispatched to a worker
+	private final Set<SocketChannel> unread = ConcurrentHashMap.newKeySet();
+
+	// dispatches running on a worker
+	private final AtomicInteger processing = new AtomicInteger();
 
 	/**
 	 * Makes this endpoint take part in restarts.
@@ -153,7 +171,7 @@ public class GraceNioEndpoint extends NioEndpoint {
 					+ "its socket will not be handed to a restarted process");
 		}
 		if (this.serving != null && this.listenerName != null) {
-			this.serving.register(this.listenerName, channel, this::handOver);
+			this.serving.register(this.listenerName, channel, this::handOver, this::awaitTakenProcessed);
 		}
 	}
 
@@ -207,7 +225,78 @@ public class GraceNioEndpoint extends NioEndpoint {
 			countDownConnection();
 			return true;
 		}
-		return super.setSocketOptions(socket);
+		// before the poller can see it: it may dispatch the connection at once
+		this.unread.add(socket);
+		boolean registered = super.setSocketOptions(socket);
+		if (!registered) {
+			this.unread.remove(socket);
+		}
+		return registered;
+	}
+
+	// Every dispatch to a worker goes through here; running it inline on our own task
+	// (dispatch=false runs the socket processor on the calling thread) counts it until done.
+	@Override
+	public boolean processSocket(SocketWrapperBase<NioChannel> wrapper, SocketEvent event, boolean dispatch) {
+		if (wrapper != null && wrapper.getSocket() != null) {
+			this.unread.remove(wrapper.getSocket().getIOChannel());
+		}
+		Executor executor = getExecutor();
+		if (this.delegate || !dispatch || executor == null || wrapper == null) {
+			return super.processSocket(wrapper, event, dispatch);
+		}
+		this.processing.incrementAndGet();
+		try {
+			executor.execute(() -> {
+				try {
+					processInline(wrapper, event);
+				}
+				finally {
+					this.processing.decrementAndGet();
+				}
+			});
+			return true;
+		}
+		catch (RejectedExecutionException ex) {
+			this.processing.decrementAndGet();
+			log.warn("Listener '" + this.listenerName + "': cannot process " + wrapper + " now", ex);
+			return false;
+		}
+	}
+
+	private void processInline(SocketWrapperBase<NioChannel> wrapper, SocketEvent event) {
+		super.processSocket(wrapper, event, false);
+	}
+
+	/**
+	 * Waits until every connection this endpoint took has had its request read and
+	 * processed, or {@code timeout} passes. The application only starts closing (which
+	 * turns its readiness to refusing traffic) after this, so that a request that reached
+	 * this process before it stopped accepting is answered as it would have been then.
+	 * @param timeoutMillis how long to wait at most
+	 * @return whether everything taken was processed in time
+	 */
+	public boolean awaitTakenProcessed(long timeoutMillis) {
+		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+		while (true) {
+			// closed before any event: nothing left to answer
+			this.unread.removeIf((socket) -> !this.connections.containsKey(socket));
+			if (this.unread.isEmpty() && this.processing.get() == 0) {
+				return true;
+			}
+			if (System.nanoTime() > deadline) {
+				log.info("Listener '" + this.listenerName + "': " + this.unread.size() + " connection(s) unread and "
+						+ this.processing.get() + " being processed after " + timeoutMillis + " ms; closing anyway");
+				return false;
+			}
+			try {
+				Thread.sleep(5);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return false;
+			}
+		}
 	}
 
 	@Override
@@ -290,6 +379,10 @@ public class GraceNioEndpoint extends NioEndpoint {
 	private void handOver() {
 		this.drainRequested = true;
 		stopAccepting();
+	}
+
+	private void awaitTakenProcessed() {
+		awaitTakenProcessed(this.drainTimeout.toMillis());
 	}
 
 	/**

@@ -23,7 +23,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -202,6 +204,38 @@ class GraceNioEndpointTomcatContractTests {
 	}
 
 	/**
+	 * What a restarting process took before it stopped accepting is read and processed
+	 * before it starts closing: a connection accepted but not read yet, and a request
+	 * still in its servlet, both hold {@code awaitTakenProcessed} until answered.
+	 */
+	@Test
+	void everythingTakenBeforeTheStopIsProcessedBeforeTheWaitEnds() throws Exception {
+		GateServlet.GATE = new CountDownLatch(1);
+		try (RunningTomcat tomcat = RunningTomcat.start(this.baseDir);
+				Client inServlet = Client.connect(tomcat.port());
+				Client unread = Client.connect(tomcat.port())) {
+			GraceNioEndpoint endpoint = tomcat.endpoint();
+			inServlet.send("/gate");
+			awaitConnectionCount(endpoint, 3);
+			endpoint.stopAccepting();
+			assertThat(endpoint.awaitTakenProcessed(50)).as("bounded while something is pending").isFalse();
+			CompletableFuture<Boolean> waited = CompletableFuture.supplyAsync(() -> endpoint.awaitTakenProcessed(10_000));
+
+			Response late = unread.get();
+			assertThat(late.status()).isEqualTo(200);
+			assertThat(waited).as("the request in the servlet is still pending").isNotDone();
+			GateServlet.GATE.countDown();
+
+			assertThat(inServlet.response().status()).isEqualTo(200);
+			assertThat(waited.get(QUICK.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+			assertThat(this.problems).as("Tomcat warnings and errors").isEmpty();
+		}
+		finally {
+			GateServlet.GATE.countDown();
+		}
+	}
+
+	/**
 	 * The methods {@link GraceNioEndpoint} overrides or calls exist in Tomcat with the
 	 * signatures it uses, and can be overridden.
 	 */
@@ -218,6 +252,12 @@ class GraceNioEndpointTomcatContractTests {
 		assertOverridable(NioEndpoint.class, "stopInternal", void.class, Modifier.PUBLIC);
 		assertOverridable(AbstractEndpoint.class, "pause", void.class, Modifier.PUBLIC);
 		assertOverridable(AbstractEndpoint.class, "getMaxKeepAliveRequests", int.class, Modifier.PUBLIC);
+		assertOverridable(AbstractEndpoint.class, "processSocket", boolean.class, Modifier.PUBLIC,
+				org.apache.tomcat.util.net.SocketWrapperBase.class, org.apache.tomcat.util.net.SocketEvent.class,
+				boolean.class);
+		Field connections = AbstractEndpoint.class.getDeclaredField("connections");
+		assertThat(connections.getType()).isEqualTo(java.util.Map.class);
+		assertThat(Modifier.isProtected(connections.getModifiers())).isTrue();
 
 		assertThat(method(AbstractEndpoint.class, "countDownConnection").getReturnType()).isEqualTo(long.class);
 		assertThat(method(AbstractEndpoint.class, "awaitConnectionsClose", long.class).getReturnType())
@@ -331,6 +371,8 @@ class GraceNioEndpointTomcatContractTests {
 			Context context = tomcat.addContext("", baseDir.toString());
 			Tomcat.addServlet(context, "ok", new OkServlet());
 			context.addServletMappingDecoded("/", "ok");
+			Tomcat.addServlet(context, "gate", new GateServlet());
+			context.addServletMappingDecoded("/gate", "gate");
 			try {
 				tomcat.start();
 				// read now: once the server socket is closed the connector reports -1
@@ -365,6 +407,24 @@ class GraceNioEndpointTomcatContractTests {
 			finally {
 				this.tomcat.destroy();
 			}
+		}
+
+	}
+
+	/** Answers once the test opens {@link #GATE}. */
+	static class GateServlet extends OkServlet {
+
+		static volatile CountDownLatch GATE = new CountDownLatch(0);
+
+		@Override
+		protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+			try {
+				GATE.await(10, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			super.doGet(request, response);
 		}
 
 	}
@@ -410,8 +470,16 @@ class GraceNioEndpointTomcatContractTests {
 		}
 
 		Response get() throws IOException {
-			this.out.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+			send("/");
+			return response();
+		}
+
+		void send(String path) throws IOException {
+			this.out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
 			this.out.flush();
+		}
+
+		Response response() throws IOException {
 			String statusLine = readLine();
 			Map<String, String> headers = new LinkedHashMap<>();
 			for (String line = readLine(); !line.isEmpty(); line = readLine()) {

@@ -51,10 +51,12 @@ public final class ServingListeners implements ListenerTable {
 	 * @param channel its bound channel
 	 * @param stopAccepting makes the listener stop accepting on it, keeping its open
 	 * connections
+	 * @param awaitTaken waits until what the listener accepted before it stopped has been
+	 * read and processed
 	 */
-	public void register(String name, ServerSocketChannel channel, Runnable stopAccepting) {
+	public void register(String name, ServerSocketChannel channel, Runnable stopAccepting, Runnable awaitTaken) {
 		this.listeners.removeIf((listener) -> listener.name().equals(name));
-		this.listeners.add(new Listener(name, channel, stopAccepting));
+		this.listeners.add(new Listener(name, channel, stopAccepting, awaitTaken));
 	}
 
 	/**
@@ -73,8 +75,12 @@ public final class ServingListeners implements ListenerTable {
 
 	@Override
 	public void stopAccepting() {
+		// all of them first: one that waits must not let another go on accepting
 		for (Listener listener : this.listeners) {
 			listener.stopAccepting().run();
+		}
+		for (Listener listener : this.listeners) {
+			listener.awaitTaken().run();
 		}
 	}
 
@@ -115,7 +121,7 @@ public final class ServingListeners implements ListenerTable {
 		}
 	}
 
-	private record Listener(String name, ServerSocketChannel channel, Runnable stopAccepting) {
+	private record Listener(String name, ServerSocketChannel channel, Runnable stopAccepting, Runnable awaitTaken) {
 	}
 
 }
