@@ -9,6 +9,7 @@ import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.info.ConditionalOnEnabledInfoContributor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -17,6 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.LivenessState;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.tomcat.TomcatWebServerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -25,7 +27,12 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 import dev.grace.boot.actuate.GraceEndpoint;
+import dev.grace.boot.actuate.GraceHealthIndicator;
+import dev.grace.boot.actuate.GraceInfoContributor;
+import dev.grace.boot.actuate.GraceMeterBinder;
 import dev.grace.boot.internal.AcceptGate;
+import dev.grace.boot.internal.Drain;
+import dev.grace.boot.internal.RestartHistory;
 import dev.grace.boot.internal.Restarter;
 import dev.grace.boot.internal.ServiceManager;
 import dev.grace.boot.internal.posix.ChildCommand;
@@ -90,9 +97,29 @@ public final class GraceAutoConfiguration {
 	}
 
 	@Bean
+	RestartHistory graceRestartHistory(Lineage lineage) {
+		return RestartHistory.fromEnvironment(ENV, lineage.hasParent());
+	}
+
+	@Bean
+	TomcatDrainProbe graceDrainProbe() {
+		return new TomcatDrainProbe();
+	}
+
+	@Bean
+	Drain graceDrain(TomcatDrainProbe probe, Lineage lineage) {
+		return new Drain(probe, lineage.generation());
+	}
+
+	@Bean
+	DrainLifecycle graceDrainLifecycle(Drain drain) {
+		return new DrainLifecycle(drain);
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	ServiceManager graceServiceManager(GraceProperties properties, Lineage lineage,
-			ObjectProvider<ApplicationAvailability> availability) {
+			ObjectProvider<ApplicationAvailability> availability, RestartHistory history, Drain drain) {
 		long pid = ProcessHandle.current().pid();
 		List<ServiceManager> managers = new ArrayList<>();
 		if (properties.pidFile() != null) {
@@ -109,6 +136,9 @@ public final class GraceAutoConfiguration {
 		if (supervisor != null) {
 			managers.add(supervisor);
 		}
+		// last: a process that could not be named the serving one above does not count
+		managers.add(history.asServiceManager());
+		managers.add(drain.asServiceManager());
 		return ServiceManager.all(managers);
 	}
 
@@ -116,9 +146,9 @@ public final class GraceAutoConfiguration {
 	@ConditionalOnMissingBean
 	Restarter graceRestarter(ServingListeners serving, Lineage lineage, GraceProperties properties,
 			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
-			ProcessExit exit) {
-		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV), lineage), serving,
-				new ParentPipe(lineage), manager,
+			ProcessExit exit, RestartHistory history) {
+		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV), lineage, history::handDown),
+				serving, new ParentPipe(lineage), manager,
 				new Restarter.Settings(lineage.generation(), properties.readyTimeout(),
 						Restarter.Settings.CHILD_STOP_GRACE),
 				hooks.orderedStream().toList(), publisher::publishEvent,
@@ -141,6 +171,44 @@ public final class GraceAutoConfiguration {
 		@ConditionalOnAvailableEndpoint
 		GraceEndpoint graceEndpoint(Restarter restarter) {
 			return new GraceEndpoint(restarter);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "io.micrometer.core.instrument.binder.MeterBinder")
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		GraceMeterBinder graceMeterBinder(Restarter restarter, RestartHistory history, Drain drain) {
+			return new GraceMeterBinder(restarter, history, drain);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthIndicator")
+	static class HealthConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnEnabledHealthIndicator("grace")
+		GraceHealthIndicator graceHealthIndicator(Restarter restarter, RestartHistory history) {
+			return new GraceHealthIndicator(restarter, history);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = "org.springframework.boot.actuate.info.InfoContributor")
+	static class InfoConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		@ConditionalOnEnabledInfoContributor("grace")
+		GraceInfoContributor graceInfoContributor(Restarter restarter) {
+			return new GraceInfoContributor(restarter);
 		}
 
 	}

@@ -1,6 +1,7 @@
 package dev.grace.boot.internal;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,9 @@ public final class Restarter {
 
 	private final Runnable exit;
 
+	// how every log line of a step ends: which process, which generation
+	private final String where;
+
 	private final Object lock = new Object();
 
 	// guarded by lock
@@ -89,6 +93,7 @@ public final class Restarter {
 		this.hooks = List.copyOf(hooks);
 		this.events = events;
 		this.exit = exit;
+		this.where = "[pid=" + ProcessHandle.current().pid() + " generation=" + settings.generation() + "]";
 	}
 
 	/**
@@ -115,7 +120,8 @@ public final class Restarter {
 		// may throw (a PID file that cannot be written): the parent is not told then
 		this.manager.serving(this.settings.generation(), this.listeners.sockets(), this.parent);
 		if (this.parent.notifyReady()) {
-			logger.info("Generation " + this.settings.generation() + " ready; told parent pid " + this.parent.pid());
+			logger.info("Generation " + this.settings.generation() + " ready; told parent pid " + this.parent.pid() + " "
+					+ this.where);
 		}
 		if (due) {
 			logger.info("Running the restart that SIGUSR2 asked for while this process was starting");
@@ -145,7 +151,7 @@ public final class Restarter {
 			request(RestartTrigger.SIGNAL);
 		}
 		catch (RestartRefusedException ex) {
-			logger.warn("Ignoring SIGUSR2: " + ex.getMessage());
+			// logged by request()
 		}
 	}
 
@@ -170,15 +176,22 @@ public final class Restarter {
 	 */
 	public RestartReport request(RestartTrigger trigger) {
 		RestartReport report;
+		String refusal;
 		synchronized (this.lock) {
-			if (this.state != RestartState.SERVING) {
-				throw new RestartRefusedException(refusal());
+			refusal = (this.state != RestartState.SERVING) ? refusal() : null;
+			if (refusal == null) {
+				move(RestartState.SERVING, RestartState.RESTARTING);
+				this.last = RestartReport.started(trigger);
 			}
-			move(RestartState.SERVING, RestartState.RESTARTING);
-			report = RestartReport.started(trigger);
-			this.last = report;
+			report = this.last;
 		}
-		logger.info("Restart requested by " + trigger.label());
+		if (refusal != null) {
+			logger.warn(((trigger == RestartTrigger.SIGNAL) ? "Ignoring SIGUSR2: " : "Refusing a restart by actuator: ")
+					+ refusal + " " + this.where);
+			tell((manager) -> manager.restartRefused(trigger, refusal));
+			throw new RestartRefusedException(refusal);
+		}
+		logger.info("Restart requested by " + trigger.label() + " " + this.where);
 		Thread worker = new Thread(() -> run(report), "grace-restart");
 		worker.setDaemon(true);
 		// not the caller's: an actuator request thread carries the web application's loader
@@ -254,6 +267,8 @@ public final class Restarter {
 		SpawnedChild spawned = null;
 		try {
 			publish(Step.REQUESTED, -1, null);
+			RestartReport accepted = report;
+			tell((manager) -> manager.restartRequested(accepted));
 			tell(ServiceManager::restarting);
 			String veto = runHooks();
 			if (veto != null) {
@@ -279,7 +294,7 @@ public final class Restarter {
 				fail(report.withChild(spawned.pid()), "cancelled: this process is " + state());
 				return;
 			}
-			logger.info("Started child pid " + spawned.pid() + " with " + sockets);
+			logger.info("Started child pid " + spawned.pid() + " with " + sockets + " " + elapsed(start));
 			long pid = spawned.pid();
 			tell((manager) -> manager.childStarted(pid));
 			publish(Step.CHILD_STARTED, spawned.pid(), null);
@@ -337,7 +352,7 @@ public final class Restarter {
 			return;
 		}
 		logger.info("Child pid " + spawned.pid() + " is ready after " + readyAfterMillis
-				+ " ms; this process stops accepting and drains");
+				+ " ms; this process stops accepting and drains " + this.where);
 		List<NamedSocket> sockets = this.listeners.sockets();
 		tell((manager) -> manager.replacedBy(spawned.pid(), this.settings.generation() + 1, sockets));
 		publish(Step.CHILD_READY, spawned.pid(), null);
@@ -362,14 +377,28 @@ public final class Restarter {
 				move(RestartState.RESTARTING, RestartState.SERVING);
 			}
 		}
+		String elapsed = elapsed(report);
 		if (serving) {
-			logger.error("Restart failed, still serving: " + reason);
+			logger.error("Restart failed, still serving: " + reason + " " + elapsed);
 			tell((manager) -> manager.restartFailed(reason));
 		}
 		else {
-			logger.warn("Restart abandoned, this process is stopping: " + reason);
+			logger.warn("Restart abandoned, this process is stopping: " + reason + " " + elapsed);
 		}
 		publish(Step.FAILED, report.childPid(), reason);
+	}
+
+	private String elapsed(long startNanos) {
+		return where((System.nanoTime() - startNanos) / 1_000_000);
+	}
+
+	// from the request: the report's start is all a failure has at hand
+	private String elapsed(RestartReport report) {
+		return where(Math.max(0, Duration.between(report.startedAt(), Instant.now()).toMillis()));
+	}
+
+	private String where(long elapsedMillis) {
+		return this.where.substring(0, this.where.length() - 1) + " elapsed=" + elapsedMillis + "ms]";
 	}
 
 	// guarded by lock: the one place where the state changes

@@ -5,6 +5,9 @@ import java.util.List;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import dev.grace.boot.restart.RestartReport;
+import dev.grace.boot.restart.RestartTrigger;
+
 /**
  * Whoever manages this service from outside and must follow its restarts: systemd
  * (notifications, the PID file), a container's supervisor, a script reading the PID file.
@@ -31,6 +34,22 @@ public interface ServiceManager {
 
 	/** A restart began; this process still serves. */
 	default void restarting() {
+	}
+
+	/**
+	 * A restart was accepted, before its hooks run and before {@link #restarting()}.
+	 * @param report the restart, in progress
+	 */
+	default void restartRequested(RestartReport report) {
+	}
+
+	/**
+	 * A restart was asked for and refused; nothing changed. Called on the thread that
+	 * asked, a signal thread for SIGUSR2: it must not block.
+	 * @param trigger what asked for it
+	 * @param reason why it was refused
+	 */
+	default void restartRefused(RestartTrigger trigger, String reason) {
 	}
 
 	/**
@@ -79,6 +98,16 @@ public interface ServiceManager {
 			@Override
 			public void restarting() {
 				each(ServiceManager::restarting);
+			}
+
+			@Override
+			public void restartRequested(RestartReport report) {
+				each((manager) -> manager.restartRequested(report));
+			}
+
+			@Override
+			public void restartRefused(RestartTrigger trigger, String reason) {
+				each((manager) -> manager.restartRefused(trigger, reason));
 			}
 
 			@Override

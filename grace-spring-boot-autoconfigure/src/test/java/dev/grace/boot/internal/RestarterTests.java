@@ -3,6 +3,7 @@ package dev.grace.boot.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.grace.boot.internal.FakeOs.FakeChild;
+import dev.grace.boot.internal.RestartHistory.Outcome;
 import dev.grace.boot.restart.RestartEvent;
 import dev.grace.boot.restart.RestartEvent.Step;
 import dev.grace.boot.restart.RestartHook;
@@ -389,6 +391,48 @@ class RestarterTests {
 		this.os.nextChild().becomeReady();
 
 		await().until(() -> restarter.state() == RestartState.DRAINING && this.exits.get() == 1);
+	}
+
+	@Test
+	void theHistoryCountsWhatBecameOfEachRestartAndTheNextProcessLearnsOfTheOneUnderWay() throws Exception {
+		RestartHistory history = RestartHistory.fromEnvironment(Map.of(), false);
+		List<Map<String, String>> handedDown = new CopyOnWriteArrayList<>();
+		Spawner spawner = (sockets) -> {
+			handedDown.add(history.handDown());
+			return this.os.spawner.spawn(sockets);
+		};
+		Restarter restarter = new Restarter(spawner, this.os.listeners, this.os.parent,
+				ServiceManager.all(List.of(this.os.manager, history.asServiceManager())),
+				new Restarter.Settings(1, this.readyTimeout, Duration.ofMillis(100)), this.hooks, this.events::add,
+				this.exits::incrementAndGet);
+		restarter.signal();
+		restarter.ready();
+		FakeChild first = this.os.nextChild();
+		await().until(() -> restarter.lastRestart().childPid() == first.pid());
+
+		assertThatExceptionOfType(RestartRefusedException.class)
+			.isThrownBy(() -> restarter.request(RestartTrigger.ACTUATOR));
+		restarter.signal();
+		first.exit(1);
+		awaitOutcome(restarter, RestartOutcome.FAILED);
+
+		assertThat(history.count(Outcome.FAILED, RestartTrigger.SIGNAL)).isOne();
+		assertThat(history.count(Outcome.REFUSED, RestartTrigger.ACTUATOR)).isOne();
+		assertThat(history.count(Outcome.REFUSED, RestartTrigger.SIGNAL)).as("not the one while starting").isOne();
+		assertThat(handedDown).singleElement()
+			.satisfies((variables) -> assertThat(variables).containsEntry("GRACE_RESTART_TRIGGER", "signal")
+				.containsEntry("GRACE_RESTART_REQUESTED_AT",
+						Long.toString(restarter.lastRestart().startedAt().toEpochMilli()))
+				.containsEntry("GRACE_RESTART_TALLY", "duration.count=0,duration.millis=0"));
+		this.events.clear();
+		restarter.request(RestartTrigger.ACTUATOR);
+		this.os.nextChild().becomeReady();
+		awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+		assertThat(handedDown.get(1)).containsEntry("GRACE_RESTART_TRIGGER", "actuator")
+			.containsEntry("GRACE_RESTART_TALLY",
+					"failed.signal=1,refused.signal=1,refused.actuator=1,duration.count=0,duration.millis=0");
+		assertThat(history.count(Outcome.SUCCEEDED, RestartTrigger.ACTUATOR)).as("counted by the new process")
+			.isZero();
 	}
 
 }

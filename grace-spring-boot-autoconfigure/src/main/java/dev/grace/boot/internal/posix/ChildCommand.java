@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.grace.boot.internal.RestartHistory;
 import dev.grace.boot.internal.RestartSignals;
 
 /**
@@ -36,7 +37,8 @@ public record ChildCommand(List<String> argv, Map<String, String> env) {
 	 * started later misreads them.
 	 */
 	public static final List<String> INHERITED_VARIABLES = List.of(ListenFds.LISTEN_FDS, ListenFds.LISTEN_PID,
-			ListenFds.LISTEN_FDNAMES, Lineage.GENERATION, Lineage.PARENT_PID, Lineage.READY_FD);
+			ListenFds.LISTEN_FDNAMES, Lineage.GENERATION, Lineage.PARENT_PID, Lineage.READY_FD, RestartHistory.TRIGGER,
+			RestartHistory.REQUESTED_AT, RestartHistory.TALLY);
 
 	/**
 	 * The command that starts another copy of this process.

@@ -33,14 +33,27 @@ public final class PosixSpawner implements Spawner {
 
 	private final Lineage lineage;
 
+	private final Supplier<Map<String, String>> handedDown;
+
 	/**
 	 * Creates the spawner of a process.
 	 * @param command what to run, read again at each restart
 	 * @param lineage this process's lineage
 	 */
 	public PosixSpawner(Supplier<ChildCommand> command, Lineage lineage) {
+		this(command, lineage, Map::of);
+	}
+
+	/**
+	 * Creates the spawner of a process that tells the next one about the restart.
+	 * @param command what to run, read again at each restart
+	 * @param lineage this process's lineage
+	 * @param handedDown more variables for the next process, read as it is started
+	 */
+	public PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, Supplier<Map<String, String>> handedDown) {
 		this.command = command;
 		this.lineage = lineage;
+		this.handedDown = handedDown;
 	}
 
 	@Override
@@ -81,7 +94,7 @@ public final class PosixSpawner implements Spawner {
 			// child takes the descriptors because its real parent is this process.
 			String executable = command.argv().get(0);
 			long pid = posix.posix_spawnp(executable, actions, command.argv(),
-					envp(command.env(), sockets, lineage, readyTarget));
+					handDown(envp(command.env(), sockets, lineage, readyTarget)));
 			if (pid <= 0) {
 				throw new IllegalStateException("posix_spawnp could not start " + executable + ": errno "
 						+ posix.errno());
@@ -108,6 +121,13 @@ public final class PosixSpawner implements Spawner {
 		env.add(Lineage.GENERATION + "=" + (lineage.generation() + 1));
 		env.add(Lineage.PARENT_PID + "=" + ProcessHandle.current().pid());
 		env.add(Lineage.READY_FD + "=" + readyFd);
+		return env;
+	}
+
+	// after the command's own environment, which ChildCommand stripped of these names
+	private List<String> handDown(List<String> envp) {
+		List<String> env = new ArrayList<>(envp);
+		this.handedDown.get().forEach((key, value) -> env.add(key + "=" + value));
 		return env;
 	}
 

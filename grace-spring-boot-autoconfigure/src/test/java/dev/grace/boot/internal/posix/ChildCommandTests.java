@@ -32,7 +32,8 @@ class ChildCommandTests {
 	void dropsInheritedVariablesAndMovesHotSpotsSuspendSignal() {
 		ChildCommand command = ChildCommand.ofCurrentProcess(Map.of("LISTEN_FDS", "2", "LISTEN_PID", "7",
 				"LISTEN_FDNAMES", "a:b", "GRACE_READY_FD", "5", "GRACE_PARENT_PID", "6", "GRACE_GENERATION", "3",
-				"APP_SETTING", "kept"));
+				"GRACE_RESTART_TRIGGER", "signal", "GRACE_RESTART_REQUESTED_AT", "1700000000000", "GRACE_RESTART_TALLY",
+				"failed.signal=1", "APP_SETTING", "kept"));
 		assertThat(command.env()).containsOnly(Map.entry("APP_SETTING", "kept"), Map.entry("_JAVA_SR_SIGNUM", "39"));
 	}
 

@@ -83,6 +83,24 @@ class PosixSpawnerTests {
 	}
 
 	@Test
+	void childIsToldAboutTheRestartAfterItsOwnEnvironment() throws Exception {
+		ServerSocketChannel server = listen();
+		Path out = this.dir.resolve("child.txt");
+		String script = "echo \"$GRACE_RESTART_TRIGGER $GRACE_RESTART_REQUESTED_AT $GRACE_RESTART_TALLY\" > " + out
+				+ "; printf x >&4; exec /bin/sleep 30";
+		PosixSpawner spawner = new PosixSpawner(null, null,
+				() -> Map.of("GRACE_RESTART_TRIGGER", "actuator", "GRACE_RESTART_REQUESTED_AT", "1700000000123",
+						"GRACE_RESTART_TALLY", "failed.signal=1"));
+
+		PosixChild child = spawner.spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of("PATH", "/bin")),
+				List.of(named("server", server)), new Lineage(1, -1, -1));
+
+		assertThat(child.awaitReady(Duration.ofSeconds(10)).kind()).isEqualTo(Outcome.Kind.READY);
+		assertThat(Files.readAllLines(out)).containsExactly("actuator 1700000000123 failed.signal=1");
+		child.stop(Duration.ofSeconds(5));
+	}
+
+	@Test
 	void childExitingBeforeReadyIsReportedWithItsStatus() throws Exception {
 		PosixChild child = spawn("exit 3");
 		Outcome outcome = child.awaitReady(Duration.ofSeconds(10));
