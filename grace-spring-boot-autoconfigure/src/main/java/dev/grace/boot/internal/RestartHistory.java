@@ -238,8 +238,8 @@ public final class RestartHistory {
 		return new ServiceManager() {
 
 			@Override
-			public void serving(int generation, List<NamedSocket> listeners, ParentChannel parent) {
-				ready();
+			public void ready() {
+				RestartHistory.this.ready();
 			}
 
 			@Override
@@ -265,7 +265,7 @@ public final class RestartHistory {
 		};
 	}
 
-	// this process serves, before it tells its parent
+	// the application is ready, before this process accepts a connection
 	private void ready() {
 		Origin made = this.origin;
 		if (made == null || this.readyAfter != null) {

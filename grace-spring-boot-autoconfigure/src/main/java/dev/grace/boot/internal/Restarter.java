@@ -107,6 +107,8 @@ public final class Restarter {
 				return;
 			}
 		}
+		// before any connection is accepted: whatever this process answers includes it
+		tell(ServiceManager::ready);
 		this.listeners.startAccepting();
 		boolean due;
 		synchronized (this.lock) {

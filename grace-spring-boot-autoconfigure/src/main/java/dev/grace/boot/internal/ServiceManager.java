@@ -20,6 +20,13 @@ public interface ServiceManager {
 	};
 
 	/**
+	 * The application is ready for traffic: this process is about to accept connections,
+	 * and before {@link #serving} nothing else happened yet.
+	 */
+	default void ready() {
+	}
+
+	/**
 	 * This process serves. For a process started by a restart this comes before its
 	 * parent is told, so that whatever names the serving process (a PID file) names this
 	 * one before the parent exits.
@@ -93,6 +100,11 @@ public interface ServiceManager {
 			@Override
 			public void serving(int generation, List<NamedSocket> listeners, ParentChannel parent) {
 				copy.forEach((manager) -> manager.serving(generation, listeners, parent));
+			}
+
+			@Override
+			public void ready() {
+				each(ServiceManager::ready);
 			}
 
 			@Override

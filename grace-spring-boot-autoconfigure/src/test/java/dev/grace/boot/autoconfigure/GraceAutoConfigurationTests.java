@@ -1,13 +1,19 @@
 package dev.grace.boot.autoconfigure;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 
 import dev.grace.boot.actuate.GraceEndpoint;
+import dev.grace.boot.actuate.GraceHealthIndicator;
+import dev.grace.boot.actuate.GraceInfoContributor;
+import dev.grace.boot.actuate.GraceMeterBinder;
+import dev.grace.boot.internal.RestartHistory;
 import dev.grace.boot.internal.Restarter;
 import dev.grace.boot.tomcat.GraceTomcatCustomizer;
 
@@ -62,6 +68,33 @@ class GraceAutoConfigurationTests {
 			assertThat(context.getStartupFailure()).rootCause()
 				.hasMessageContaining("grace.ready-timeout must be a positive duration");
 		});
+	}
+
+	@Test
+	void metersHealthAndInfoWhenTheirLibrariesArePresent() {
+		this.runner.run((context) -> assertThat(context).hasSingleBean(GraceMeterBinder.class)
+			.hasSingleBean(GraceHealthIndicator.class)
+			.hasSingleBean(GraceInfoContributor.class)
+			.hasSingleBean(RestartHistory.class)
+			.hasBean("graceHealthIndicator"));
+		this.runner.withClassLoader(new FilteredClassLoader(MeterBinder.class))
+			.run((context) -> assertThat(context).hasSingleBean(Restarter.class)
+				.doesNotHaveBean(GraceMeterBinder.class));
+	}
+
+	@Test
+	void healthAndInfoCanBeTurnedOffLikeBootsOwn() {
+		this.runner.withPropertyValues("management.health.grace.enabled=false", "management.info.grace.enabled=false")
+			.run((context) -> assertThat(context).hasSingleBean(GraceMeterBinder.class)
+				.doesNotHaveBean(GraceHealthIndicator.class)
+				.doesNotHaveBean(GraceInfoContributor.class));
+	}
+
+	@Test
+	void noMetersWhenRestartsAreOff() {
+		this.runner.withPropertyValues("grace.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(GraceMeterBinder.class)
+				.doesNotHaveBean(GraceHealthIndicator.class));
 	}
 
 }

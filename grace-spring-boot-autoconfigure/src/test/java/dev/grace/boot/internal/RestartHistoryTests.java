@@ -2,7 +2,6 @@ package dev.grace.boot.internal;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,7 +25,7 @@ class RestartHistoryTests {
 	void aProcessStartedByHandCountsNothingAndHandsDownNothingUntilARestartRuns() {
 		RestartHistory history = RestartHistory.fromEnvironment(Map.of(), false, this.now::get);
 
-		history.asServiceManager().serving(1, List.of(), ParentChannel.NONE);
+		history.asServiceManager().ready();
 
 		assertThat(history.origin()).isNull();
 		assertThat(history.readyAfter()).isNull();
@@ -62,8 +61,8 @@ class RestartHistoryTests {
 		assertThat(history.count(Outcome.SUCCEEDED, RestartTrigger.ACTUATOR)).isZero();
 		this.now.addAndGet(23_644);
 
-		history.asServiceManager().serving(3, List.of(), ParentChannel.NONE);
-		history.asServiceManager().serving(3, List.of(), ParentChannel.NONE);
+		history.asServiceManager().ready();
+		history.asServiceManager().ready();
 
 		assertThat(history.origin()).isEqualTo(new RestartHistory.Origin(RestartTrigger.ACTUATOR,
 				Instant.ofEpochMilli(this.now.get() - 23_644)));
@@ -84,13 +83,13 @@ class RestartHistoryTests {
 		first.asServiceManager().restartRequested(restart);
 		RestartHistory second = RestartHistory.fromEnvironment(first.handDown(), true, this.now::get);
 		this.now.set(restart.startedAt().toEpochMilli() + 1000);
-		second.asServiceManager().serving(2, List.of(), ParentChannel.NONE);
+		second.asServiceManager().ready();
 		restart = RestartReport.started(RestartTrigger.ACTUATOR);
 		second.asServiceManager().restartRequested(restart);
 		RestartHistory third = RestartHistory.fromEnvironment(second.handDown(), true, this.now::get);
 		this.now.set(restart.startedAt().toEpochMilli() + 2000);
 
-		third.asServiceManager().serving(3, List.of(), ParentChannel.NONE);
+		third.asServiceManager().ready();
 
 		assertThat(third.count(Outcome.FAILED, RestartTrigger.SIGNAL)).isOne();
 		assertThat(third.count(Outcome.SUCCEEDED, RestartTrigger.SIGNAL)).isOne();
@@ -134,7 +133,7 @@ class RestartHistoryTests {
 				"GRACE_RESTART_TALLY", "succeeded.signal=2,failed.signal=-1,junk,=4,refused.actuator=x");
 
 		RestartHistory history = RestartHistory.fromEnvironment(env, true, this.now::get);
-		history.asServiceManager().serving(2, List.of(), ParentChannel.NONE);
+		history.asServiceManager().ready();
 
 		assertThat(history.origin()).isNull();
 		assertThat(history.count(Outcome.SUCCEEDED, RestartTrigger.SIGNAL)).isEqualTo(2);
@@ -149,7 +148,7 @@ class RestartHistoryTests {
 				Long.toString(this.now.get() + 5000));
 		RestartHistory history = RestartHistory.fromEnvironment(env, true, this.now::get);
 
-		history.asServiceManager().serving(2, List.of(), ParentChannel.NONE);
+		history.asServiceManager().ready();
 
 		assertThat(history.readyAfter()).isEqualTo(Duration.ZERO);
 		assertThat(history.durationCount()).isOne();

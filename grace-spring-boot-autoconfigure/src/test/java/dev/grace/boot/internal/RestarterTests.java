@@ -102,6 +102,27 @@ class RestarterTests {
 	}
 
 	@Test
+	void theManagersLearnThatTheApplicationIsReadyBeforeAnyConnectionIsAccepted() {
+		ServiceManager first = new ServiceManager() {
+
+			@Override
+			public void ready() {
+				RestarterTests.this.os.calls.add("manager ready");
+			}
+
+		};
+		Restarter restarter = new Restarter(this.os.spawner, this.os.listeners, this.os.parent,
+				ServiceManager.all(List.of(first, this.os.manager)),
+				new Restarter.Settings(1, this.readyTimeout, Duration.ofMillis(100)), this.hooks, this.events::add,
+				this.exits::incrementAndGet);
+
+		restarter.ready();
+
+		assertThat(this.os.calls).containsExactly("manager ready", "startAccepting", "manager serving 1",
+				"notifyParent");
+	}
+
+	@Test
 	void aProcessThatCannotBeNamedTheServingOneNeverTellsItsParent() {
 		this.os.manager.servingFailure = new IllegalStateException("cannot write grace.pid-file");
 		Restarter restarter = restarter();
