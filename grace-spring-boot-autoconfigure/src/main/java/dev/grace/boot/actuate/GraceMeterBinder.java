@@ -1,6 +1,5 @@
 package dev.grace.boot.actuate;
 
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -27,9 +26,11 @@ import dev.grace.boot.restart.RestartTrigger;
  * counted when it started it, so the counter grows across handovers.</li>
  * <li>{@code grace.restart.duration} (timer): from a restart's request to the new
  * process's readiness, recorded by the new process, over the chain too.</li>
- * <li>{@code grace.drain.duration} (timer), {@code grace.drain.connections} and
- * {@code grace.drain.requests} (gauges): the drain of this process once it was replaced,
- * and what it still has open meanwhile (0 when not draining).</li>
+ * <li>{@code grace.drain.duration} (timer): from a handover to the replaced process's last
+ * connection closed, as that process reports it to the new one, over the chain too.</li>
+ * <li>{@code grace.drain.connections}, {@code grace.drain.requests} (gauges): what the
+ * process that drains still has open: this process while it drains, else the one it
+ * replaced, as that one reports it every 250 ms; 0 when none drains.</li>
  * </ul>
  *
  * @since 0.1.0
@@ -74,21 +75,16 @@ public class GraceMeterBinder implements MeterBinder {
 			.description("From a restart's request to the new process's readiness, recorded by the new process")
 			.register(registry);
 		FunctionTimer
-			.builder("grace.drain.duration", this.drain, (drain) -> (drain.duration() != null) ? 1 : 0,
-					GraceMeterBinder::drainMillis, TimeUnit.MILLISECONDS)
-			.description("From the handover to the last connection of this process closed")
+			.builder("grace.drain.duration", this.history, RestartHistory::drainCount, RestartHistory::drainMillis,
+					TimeUnit.MILLISECONDS)
+			.description("From a handover to the replaced process's last connection closed, reported to the new process")
 			.register(registry);
 		Gauge.builder("grace.drain.connections", this.drain, Drain::connections)
-			.description("Connections this process still has open while it drains")
+			.description("Connections still open in the process that drains, this one or the one it replaced")
 			.register(registry);
 		Gauge.builder("grace.drain.requests", this.drain, Drain::requests)
-			.description("Requests this process is still processing while it drains")
+			.description("Requests still being processed in the process that drains, this one or the one it replaced")
 			.register(registry);
-	}
-
-	private static double drainMillis(Drain drain) {
-		Duration duration = drain.duration();
-		return (duration != null) ? duration.toMillis() : 0;
 	}
 
 }

@@ -42,6 +42,7 @@ import dev.grace.boot.internal.posix.NativePosix;
 import dev.grace.boot.internal.posix.ParentPipe;
 import dev.grace.boot.internal.posix.PosixSpawner;
 import dev.grace.boot.internal.posix.ServingListeners;
+import dev.grace.boot.internal.posix.UnixDrainChannel;
 import dev.grace.boot.internal.service.PidFile;
 import dev.grace.boot.internal.service.SystemdNotifier;
 import dev.grace.boot.internal.supervisor.SupervisorNotifier;
@@ -107,8 +108,12 @@ public final class GraceAutoConfiguration {
 	}
 
 	@Bean
-	Drain graceDrain(TomcatDrainProbe probe, Lineage lineage) {
-		return new Drain(probe, lineage.generation());
+	Drain graceDrain(TomcatDrainProbe probe, Lineage lineage, RestartHistory history) {
+		Drain drain = new Drain(probe, lineage.generation(), history, new UnixDrainChannel());
+		if (lineage.hasParent()) {
+			drain.listenTo(lineage.parentPid());
+		}
+		return drain;
 	}
 
 	@Bean

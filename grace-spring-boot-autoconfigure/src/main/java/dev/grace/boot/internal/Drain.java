@@ -2,6 +2,7 @@ package dev.grace.boot.internal;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import org.apache.commons.logging.Log;
@@ -11,7 +12,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The drain of a process that was replaced: from the moment the new process serves
  * until this one's web servers have stopped, every connection closed (finished, or cut
- * at {@code grace.drain-timeout}). Told of the handover through
+ * at {@code grace.drain-timeout}). A draining process no longer accepts, so nobody could
+ * scrape it: it reports what it still has open, and at last how long it took, to the
+ * new process, which shows them. Told of the handover through
  * {@link #asServiceManager()}; its end is {@link #finish()}, called once the web servers
  * stopped.
  */
@@ -19,7 +22,17 @@ public final class Drain {
 
 	private static final Log logger = LogFactory.getLog(Drain.class);
 
+	static final long REPORT_INTERVAL_MILLIS = 250;
+
+	private static final String DRAINED = "drained=";
+
 	private final Probe probe;
+
+	private final int generation;
+
+	private final RestartHistory history;
+
+	private final Channel channel;
 
 	private final LongSupplier nanoTime;
 
@@ -27,23 +40,40 @@ public final class Drain {
 
 	private volatile long startNanos = -1;
 
-	private final int generation;
-
 	private volatile @Nullable Duration duration;
+
+	// guarded by this: the process that replaced this one, while this one drains
+	private @Nullable Successor successor;
+
+	// what the process this one replaced reported last
+	private volatile Open predecessor = Open.NOTHING;
 
 	/**
 	 * Creates the drain of a process.
 	 * @param probe what its connectors have open
-	 * @param generation the process's generation, for the log
+	 * @param generation the process's generation
+	 * @param history where drains are counted
+	 * @param channel how drains are reported from one process to the next
 	 */
-	public Drain(Probe probe, int generation) {
-		this(probe, generation, System::nanoTime);
+	public Drain(Probe probe, int generation, RestartHistory history, Channel channel) {
+		this(probe, generation, history, channel, System::nanoTime);
 	}
 
-	Drain(Probe probe, int generation, LongSupplier nanoTime) {
+	Drain(Probe probe, int generation, RestartHistory history, Channel channel, LongSupplier nanoTime) {
 		this.probe = probe;
 		this.generation = generation;
+		this.history = history;
+		this.channel = channel;
 		this.nanoTime = nanoTime;
+	}
+
+	/**
+	 * Takes the reports of the process this one replaces, from now until it has drained
+	 * or exited.
+	 * @param parentPid that process
+	 */
+	public void listenTo(long parentPid) {
+		this.channel.listen(parentPid, (line) -> received(parentPid, line));
 	}
 
 	/**
@@ -67,7 +97,7 @@ public final class Drain {
 	}
 
 	// the new process serves: this one stops accepting now
-	private void start(long successor) {
+	private void start(long successorPid) {
 		synchronized (this) {
 			if (this.startNanos >= 0) {
 				return;
@@ -75,7 +105,40 @@ public final class Drain {
 			this.startNanos = this.nanoTime.getAsLong();
 		}
 		logger.info("Draining: " + this.probe.connections() + " connection(s) open, " + this.probe.requests()
-				+ " request(s) being processed; pid " + successor + " serves now " + where(-1));
+				+ " request(s) being processed; pid " + successorPid + " serves now " + where(-1));
+		Successor connected = this.channel.connect(successorPid);
+		if (connected == null) {
+			return;
+		}
+		synchronized (this) {
+			this.successor = connected;
+		}
+		Thread reporter = new Thread(this::report, "grace-drain");
+		reporter.setDaemon(true);
+		reporter.start();
+	}
+
+	private void report() {
+		while (send(new Open(this.probe.connections(), this.probe.requests()).toString())) {
+			try {
+				Thread.sleep(REPORT_INTERVAL_MILLIS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	// false once the successor is gone or the drain is over
+	private synchronized boolean send(String line) {
+		Successor to = this.successor;
+		if (to == null || to.send(line)) {
+			return to != null;
+		}
+		to.close();
+		this.successor = null;
+		return false;
 	}
 
 	/**
@@ -89,8 +152,36 @@ public final class Drain {
 			}
 			millis = (this.nanoTime.getAsLong() - this.startNanos) / 1_000_000;
 			this.duration = Duration.ofMillis(millis);
+			send(DRAINED + millis);
+			if (this.successor != null) {
+				this.successor.close();
+				this.successor = null;
+			}
 		}
-		logger.info("Drained in " + millis + " ms: the web servers have stopped, no connection is left " + where(millis));
+		this.history.drained(Duration.ofMillis(millis));
+		logger.info("Drained in " + millis + " ms: the web servers have stopped, no connection is left "
+				+ where(millis));
+	}
+
+	private void received(long parentPid, @Nullable String line) {
+		if (line == null) {
+			this.predecessor = Open.NOTHING;
+			return;
+		}
+		try {
+			if (line.startsWith(DRAINED)) {
+				long millis = Long.parseLong(line.substring(DRAINED.length()));
+				this.predecessor = Open.NOTHING;
+				this.history.drained(Duration.ofMillis(millis));
+				logger.info("Pid " + parentPid + " drained in " + millis + " ms " + where(-1));
+			}
+			else {
+				this.predecessor = Open.parse(line);
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Ignoring drain report '" + line + "' from pid " + parentPid + ": " + ex.getMessage());
+		}
 	}
 
 	/**
@@ -102,23 +193,25 @@ public final class Drain {
 	}
 
 	/**
-	 * Connections still open while draining.
-	 * @return the number, 0 when not draining
+	 * Connections still open in the process that drains: this one, or else the one it
+	 * replaced, as it reported last.
+	 * @return the number, 0 when none drains
 	 */
 	public int connections() {
-		return isDraining() ? this.probe.connections() : 0;
+		return isDraining() ? this.probe.connections() : this.predecessor.connections();
 	}
 
 	/**
-	 * Requests being processed while draining.
-	 * @return the number, 0 when not draining
+	 * Requests still being processed in the process that drains: this one, or else the
+	 * one it replaced, as it reported last.
+	 * @return the number, 0 when none drains
 	 */
 	public int requests() {
-		return isDraining() ? this.probe.requests() : 0;
+		return isDraining() ? this.probe.requests() : this.predecessor.requests();
 	}
 
 	/**
-	 * How long the drain took.
+	 * How long this process's drain took.
 	 * @return the time, null until it is over or when there was none
 	 */
 	public @Nullable Duration duration() {
@@ -161,6 +254,93 @@ public final class Drain {
 		 * @return the number
 		 */
 		int requests();
+
+	}
+
+	/**
+	 * How a draining process reports to the one that replaced it: lines of text, what is
+	 * open every {@value #REPORT_INTERVAL_MILLIS} ms and {@code drained=<millis>} last.
+	 */
+	public interface Channel {
+
+		/** Reports to nobody and hears nothing. */
+		Channel NONE = new Channel() {
+
+			@Override
+			public @Nullable Successor connect(long pid) {
+				return null;
+			}
+
+			@Override
+			public void listen(long parentPid, Consumer<@Nullable String> lines) {
+			}
+
+		};
+
+		/**
+		 * Reaches the process that replaced this one.
+		 * @param pid its pid
+		 * @return the way to it, null when it does not listen
+		 */
+		@Nullable Successor connect(long pid);
+
+		/**
+		 * Hears the process this one replaces, on a thread of its own, until that
+		 * process stops reporting or exits.
+		 * @param parentPid the only process heard
+		 * @param lines receives each line, then null at the end
+		 */
+		void listen(long parentPid, Consumer<@Nullable String> lines);
+
+	}
+
+	/**
+	 * The way to the process that replaced this one.
+	 */
+	public interface Successor {
+
+		/**
+		 * Sends one line.
+		 * @param line the line, without its end
+		 * @return false when it could not be sent
+		 */
+		boolean send(String line);
+
+		void close();
+
+	}
+
+	/**
+	 * What a draining process still has open.
+	 *
+	 * @param connections open connections
+	 * @param requests requests being processed
+	 */
+	record Open(int connections, int requests) {
+
+		static final Open NOTHING = new Open(0, 0);
+
+		static Open parse(String line) {
+			int connections = -1;
+			int requests = -1;
+			for (String field : line.trim().split(" ")) {
+				if (field.startsWith("connections=")) {
+					connections = Integer.parseInt(field.substring("connections=".length()));
+				}
+				else if (field.startsWith("requests=")) {
+					requests = Integer.parseInt(field.substring("requests=".length()));
+				}
+			}
+			if (connections < 0 || requests < 0) {
+				throw new IllegalArgumentException("not connections=<n> requests=<n>");
+			}
+			return new Open(connections, requests);
+		}
+
+		@Override
+		public String toString() {
+			return "connections=" + this.connections + " requests=" + this.requests;
+		}
 
 	}
 

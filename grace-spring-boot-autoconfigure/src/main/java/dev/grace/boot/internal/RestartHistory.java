@@ -37,7 +37,10 @@ public final class RestartHistory {
 	/** When that restart was asked for, in milliseconds since the epoch (another JVM's clock). */
 	public static final String REQUESTED_AT = "GRACE_RESTART_REQUESTED_AT";
 
-	/** The counts of the processes before this one, {@code succeeded.signal=2,failed.actuator=1,…}. */
+	/**
+	 * The counts of the processes before this one:
+	 * {@code succeeded.signal=2,failed.actuator=1,…,duration.count=2,duration.millis=47288,drain.count=1,drain.millis=927}.
+	 */
 	public static final String TALLY = "GRACE_RESTART_TALLY";
 
 	/** The variables a parent hands down: none may reach a grandchild. */
@@ -49,11 +52,19 @@ public final class RestartHistory {
 
 	private static final String DURATION_MILLIS = "duration.millis";
 
+	private static final String DRAIN_COUNT = "drain.count";
+
+	private static final String DRAIN_MILLIS = "drain.millis";
+
 	private final Map<Outcome, Map<RestartTrigger, AtomicLong>> counts = new EnumMap<>(Outcome.class);
 
 	private final AtomicLong durationCount = new AtomicLong();
 
 	private final AtomicLong durationMillis = new AtomicLong();
+
+	private final AtomicLong drainCount = new AtomicLong();
+
+	private final AtomicLong drainMillis = new AtomicLong();
 
 	private final @Nullable Origin origin;
 
@@ -75,6 +86,8 @@ public final class RestartHistory {
 		}
 		this.durationCount.set(tally.getOrDefault(DURATION_COUNT, 0L));
 		this.durationMillis.set(tally.getOrDefault(DURATION_MILLIS, 0L));
+		this.drainCount.set(tally.getOrDefault(DRAIN_COUNT, 0L));
+		this.drainMillis.set(tally.getOrDefault(DRAIN_MILLIS, 0L));
 		this.origin = origin;
 		this.epochMillis = epochMillis;
 	}
@@ -176,6 +189,32 @@ public final class RestartHistory {
 	}
 
 	/**
+	 * How many drains of replaced processes were reported, as {@link #drainMillis()} adds
+	 * up.
+	 * @return the number
+	 */
+	public long drainCount() {
+		return this.drainCount.get();
+	}
+
+	/**
+	 * How long the drains of replaced processes took, added up.
+	 * @return milliseconds
+	 */
+	public long drainMillis() {
+		return this.drainMillis.get();
+	}
+
+	/**
+	 * A replaced process has drained: this one, or the one it replaced.
+	 * @param duration from the handover to its last connection closed
+	 */
+	public void drained(Duration duration) {
+		this.drainCount.incrementAndGet();
+		this.drainMillis.addAndGet(duration.toMillis());
+	}
+
+	/**
 	 * The restart that started this process.
 	 * @return it, null for a process started by hand
 	 */
@@ -223,6 +262,8 @@ public final class RestartHistory {
 		}
 		tally.add(DURATION_COUNT + "=" + durationCount());
 		tally.add(DURATION_MILLIS + "=" + durationMillis());
+		tally.add(DRAIN_COUNT + "=" + drainCount());
+		tally.add(DRAIN_MILLIS + "=" + drainMillis());
 		Map<String, String> variables = new LinkedHashMap<>();
 		variables.put(TRIGGER, tag(report.trigger()));
 		variables.put(REQUESTED_AT, Long.toString(report.startedAt().toEpochMilli()));

@@ -28,7 +28,7 @@ class GraceMeterBinderTests {
 	@Test
 	void everyMeterOfTheContractIsThereFromTheStart() {
 		RestartHistory history = RestartHistory.fromEnvironment(Map.of(), false);
-		new GraceMeterBinder(Processes.serving(1, history.asServiceManager()), history, new Drain(Drain.Probe.NONE, 1))
+		new GraceMeterBinder(Processes.serving(1, history.asServiceManager()), history, new Drain(Drain.Probe.NONE, 1, history, Drain.Channel.NONE))
 			.bindTo(this.registry);
 
 		assertThat(this.registry.get("grace.generation").gauge().value()).isEqualTo(1);
@@ -50,8 +50,8 @@ class GraceMeterBinderTests {
 	void aRestartedProcessShowsTheRestartThatMadeItOnTopOfWhatItWasHandedDown() {
 		RestartHistory history = RestartHistory.fromEnvironment(Map.of("GRACE_RESTART_TRIGGER", "signal",
 				"GRACE_RESTART_REQUESTED_AT", Long.toString(System.currentTimeMillis() - 2500), "GRACE_RESTART_TALLY",
-				"failed.signal=1,duration.count=1,duration.millis=20000"), true);
-		new GraceMeterBinder(Processes.serving(3, history.asServiceManager()), history, new Drain(Drain.Probe.NONE, 3))
+				"failed.signal=1,duration.count=1,duration.millis=20000,drain.count=1,drain.millis=900"), true);
+		new GraceMeterBinder(Processes.serving(3, history.asServiceManager()), history, new Drain(Drain.Probe.NONE, 3, history, Drain.Channel.NONE))
 			.bindTo(this.registry);
 
 		assertThat(this.registry.get("grace.generation").gauge().value()).isEqualTo(3);
@@ -60,13 +60,17 @@ class GraceMeterBinderTests {
 		FunctionTimer duration = this.registry.get("grace.restart.duration").functionTimer();
 		assertThat(duration.count()).isEqualTo(2);
 		assertThat(duration.totalTime(TimeUnit.MILLISECONDS)).isBetween(22_500.0, 32_500.0);
+		history.drained(java.time.Duration.ofMillis(1100));
+		FunctionTimer drain = this.registry.get("grace.drain.duration").functionTimer();
+		assertThat(drain.count()).isEqualTo(2);
+		assertThat(drain.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(2000);
 	}
 
 	@Test
 	void aProcessThatServesOnCountsItsFailedAndRefusedRestarts() {
 		RestartHistory history = RestartHistory.fromEnvironment(Map.of(), false);
 		Restarter restarter = Processes.serving(1, history.asServiceManager());
-		new GraceMeterBinder(restarter, history, new Drain(Drain.Probe.NONE, 1)).bindTo(this.registry);
+		new GraceMeterBinder(restarter, history, new Drain(Drain.Probe.NONE, 1, history, Drain.Channel.NONE)).bindTo(this.registry);
 
 		restarter.request(RestartTrigger.ACTUATOR);
 		await().until(() -> restarter.lastRestart().outcome() == RestartOutcome.FAILED);

@@ -49,7 +49,7 @@ class RestartHistoryTests {
 		assertThat(history.handDown()).containsExactly(Map.entry("GRACE_RESTART_TRIGGER", "signal"),
 				Map.entry("GRACE_RESTART_REQUESTED_AT", Long.toString(report.startedAt().toEpochMilli())),
 				Map.entry("GRACE_RESTART_TALLY",
-						"failed.signal=1,refused.actuator=1,duration.count=0,duration.millis=0"));
+						"failed.signal=1,refused.actuator=1,duration.count=0,duration.millis=0,drain.count=0,drain.millis=0"));
 	}
 
 	@Test

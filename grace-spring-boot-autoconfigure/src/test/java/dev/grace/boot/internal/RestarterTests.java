@@ -444,14 +444,14 @@ class RestarterTests {
 			.satisfies((variables) -> assertThat(variables).containsEntry("GRACE_RESTART_TRIGGER", "signal")
 				.containsEntry("GRACE_RESTART_REQUESTED_AT",
 						Long.toString(restarter.lastRestart().startedAt().toEpochMilli()))
-				.containsEntry("GRACE_RESTART_TALLY", "duration.count=0,duration.millis=0"));
+				.containsEntry("GRACE_RESTART_TALLY", "duration.count=0,duration.millis=0,drain.count=0,drain.millis=0"));
 		this.events.clear();
 		restarter.request(RestartTrigger.ACTUATOR);
 		this.os.nextChild().becomeReady();
 		awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
 		assertThat(handedDown.get(1)).containsEntry("GRACE_RESTART_TRIGGER", "actuator")
-			.containsEntry("GRACE_RESTART_TALLY",
-					"failed.signal=1,refused.signal=1,refused.actuator=1,duration.count=0,duration.millis=0");
+			.containsEntry("GRACE_RESTART_TALLY", "failed.signal=1,refused.signal=1,refused.actuator=1,"
+					+ "duration.count=0,duration.millis=0,drain.count=0,drain.millis=0");
 		assertThat(history.count(Outcome.SUCCEEDED, RestartTrigger.ACTUATOR)).as("counted by the new process")
 			.isZero();
 	}
