@@ -3,13 +3,14 @@ package dev.grace.demo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +25,7 @@ import dev.grace.demo.support.RawHttp.Response;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What monitoring sees of restarts, read from the demo's real actuator endpoints: one
@@ -33,24 +35,19 @@ import static org.assertj.core.api.Assertions.within;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ObservabilityIT {
 
+	// long enough to outlast the new process's start: the old one drains until it ends
+	private static final long SLOW_MILLIS = 12_000;
+
 	private static final Pattern READY_AFTER = Pattern.compile("Child pid (\\d+) is ready after (\\d+) ms");
 
 	@TempDir
 	Path dir;
 
-	private RawHttp idle;
-
-	@AfterEach
-	void closeIdleConnection() throws IOException {
-		if (this.idle != null) {
-			this.idle.close();
-		}
-	}
-
 	@Test
 	void metricsHealthAndInfoFollowTheRestartsAcrossTheHandover() throws Exception {
 		Path config = this.dir.resolve("application.properties");
-		try (DemoProcess demo = DemoProcess.start("--spring.config.additional-location=optional:file:" + this.dir + "/")) {
+		String location = "--spring.config.additional-location=optional:file:" + this.dir + "/";
+		try (DemoProcess demo = DemoProcess.start(location)) {
 			check(demo, config);
 		}
 	}
@@ -95,14 +92,29 @@ class ObservabilityIT {
 		assertThat(Json.number(health, "/components/grace/details/lastRestart/durationMillis")).isPositive();
 
 		// a good restart: the new process reports it, on top of what its parent counted;
-		// an idle keep-alive connection holds the old process's drain until it is closed
+		// a slow request taken by the old process holds its drain for a few seconds
 		Files.delete(config);
-		this.idle = RawHttp.connect(demo.port());
-		assertThat(this.idle.send("GET", "/", null, true).jsonLong("pid")).isEqualTo(first);
 		Processes.signal(first, Processes.SIGUSR2);
+		CompletableFuture<Response> slow = CompletableFuture
+			.supplyAsync(() -> HandoverIT.call(() -> RawHttp.get(demo.port(), "/slow?ms=" + SLOW_MILLIS)));
+		await("the old process has the slow request").atMost(DemoProcess.HANDOVER_TIMEOUT)
+			.pollInterval(Duration.ofMillis(20))
+			.until(() -> RawHttp.get(demo.port(), "/").json(),
+					(who) -> Json.number(who, "/pid") == first && Json.number(who, "/slowInFlight") == 1);
 		long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
-		// until it has stopped accepting, the old process may take a connection too
+		double[] draining = drainSeenBy(second, management);
+		System.out.println("pid " + second + " saw pid " + first + " draining with " + (long) draining[0]
+				+ " connection(s) and " + (long) draining[1] + " request(s) open");
+		assertThat(draining[1]).as("the slow request").isGreaterThanOrEqualTo(1);
+		Response slowResponse = slow.get(90, TimeUnit.SECONDS);
+		assertThat(slowResponse.status()).isEqualTo(200);
+		assertThat(slowResponse.jsonLong("pid")).isEqualTo(first);
 		assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
+		await("the new process counts the old one's drain").atMost(Duration.ofSeconds(10))
+			.until(() -> metric(management, "grace.drain.duration", "COUNT"), (count) -> count == 1.0);
+		long drainedMillis = drainedMillis(demo.log(), first);
+		assertThat(metric(management, "grace.drain.duration", "TOTAL_TIME")).isEqualTo(drainedMillis / 1000.0);
+		assertThat(metric(management, "grace.drain.requests", "VALUE")).isZero();
 		assertThat(metric(management, "grace.generation", "VALUE")).isEqualTo(2.0);
 		assertThat(restarts(management, "succeeded", "signal")).isOne();
 		assertThat(restarts(management, "failed", "signal")).as("handed down").isOne();
@@ -137,13 +149,9 @@ class ObservabilityIT {
 		String log = demo.log();
 		assertThat(log).contains("Restart requested by SIGUSR2 [pid=" + first + " generation=1]",
 				"Generation 2 ready; told parent pid " + first + " [pid=" + second + " generation=2]")
-			.containsPattern("Draining: [1-9]\\d* connection\\(s\\) open, \\d+ request\\(s\\) being processed; pid "
-					+ second + " serves now \\[pid=" + first + " generation=1\\]");
-		Matcher drained = Pattern.compile("Drained in (\\d+) ms: .* \\[pid=" + first + " generation=1 elapsed=\\d+ms\\]")
-			.matcher(log);
-		assertThat(drained.find()).as("the old process logged its drain").isTrue();
-		assertThat(Long.parseLong(drained.group(1))).as("the idle connection is closed after a second")
-			.isGreaterThanOrEqualTo(500);
+			.containsPattern("Draining: [1-9]\\d* connection\\(s\\) open, [1-9]\\d* request\\(s\\) being processed; "
+					+ "pid " + second + " serves now \\[pid=" + first + " generation=1\\]")
+			.contains("Pid " + first + " drained in " + drainedMillis + " ms [pid=" + second + " generation=2]");
 		System.out.println(log.lines()
 			.filter((line) -> line.contains("[pid="))
 			.map((line) -> line.substring(line.indexOf(" : ") + 3))
@@ -167,6 +175,33 @@ class ObservabilityIT {
 
 	private static JsonNode health(int port) throws IOException {
 		return RawHttp.get(port, "/actuator/health").json();
+	}
+
+	// What the new process shows of the old one's drain, asked over one connection that
+	// the new process took: the old one may still take connections until it stops accepting.
+	private static double[] drainSeenBy(long pid, int management) {
+		return await("pid " + pid + " shows the drain").atMost(DemoProcess.HANDOVER_TIMEOUT)
+			.pollInterval(Duration.ofMillis(50))
+			.until(() -> {
+				try (RawHttp http = RawHttp.connect(management)) {
+					if (Json.number(http.send("GET", "/actuator/info", null, true).json(), "/grace/pid") != pid) {
+						return null;
+					}
+					return new double[] { value(http, "grace.drain.connections"), value(http, "grace.drain.requests") };
+				}
+			}, (seen) -> seen != null && seen[1] > 0);
+	}
+
+	private static double value(RawHttp http, String name) throws IOException {
+		JsonNode body = http.send("GET", "/actuator/metrics/" + name, null, true).json();
+		return body.at("/measurements/0/value").doubleValue();
+	}
+
+	private static long drainedMillis(String log, long pid) {
+		Matcher matcher = Pattern.compile("Drained in (\\d+) ms: .* \\[pid=" + pid + " generation=\\d+ elapsed=")
+			.matcher(log);
+		assertThat(matcher.find()).as("pid " + pid + " logged its drain").isTrue();
+		return Long.parseLong(matcher.group(1));
 	}
 
 	private static long readyAfterMillis(String log, long child) {

@@ -77,7 +77,7 @@ public class GraceMeterBinder implements MeterBinder {
 		FunctionTimer
 			.builder("grace.drain.duration", this.history, RestartHistory::drainCount, RestartHistory::drainMillis,
 					TimeUnit.MILLISECONDS)
-			.description("From a handover to the replaced process's last connection closed, reported to the new process")
+			.description("From a handover to the replaced process's last connection closed, as the new process heard")
 			.register(registry);
 		Gauge.builder("grace.drain.connections", this.drain, Drain::connections)
 			.description("Connections still open in the process that drains, this one or the one it replaced")

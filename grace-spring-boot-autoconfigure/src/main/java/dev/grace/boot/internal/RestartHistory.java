@@ -38,8 +38,8 @@ public final class RestartHistory {
 	public static final String REQUESTED_AT = "GRACE_RESTART_REQUESTED_AT";
 
 	/**
-	 * The counts of the processes before this one:
-	 * {@code succeeded.signal=2,failed.actuator=1,…,duration.count=2,duration.millis=47288,drain.count=1,drain.millis=927}.
+	 * The counts of the processes before this one: {@code succeeded.signal=2,failed.actuator=1,…}
+	 * then {@code duration.count=2,duration.millis=47288,drain.count=1,drain.millis=927}.
 	 */
 	public static final String TALLY = "GRACE_RESTART_TALLY";
 
@@ -314,7 +314,8 @@ public final class RestartHistory {
 		}
 		// Wall clocks, both: the request was timed by another JVM, whose nanoTime means
 		// nothing here. A clock stepped back in between counts as no time at all.
-		Duration after = Duration.ofMillis(Math.max(0, this.epochMillis.getAsLong() - made.requestedAt().toEpochMilli()));
+		long millis = this.epochMillis.getAsLong() - made.requestedAt().toEpochMilli();
+		Duration after = Duration.ofMillis(Math.max(0, millis));
 		this.readyAfter = after;
 		this.durationCount.incrementAndGet();
 		this.durationMillis.addAndGet(after.toMillis());

@@ -122,8 +122,8 @@ public final class Restarter {
 		// may throw (a PID file that cannot be written): the parent is not told then
 		this.manager.serving(this.settings.generation(), this.listeners.sockets(), this.parent);
 		if (this.parent.notifyReady()) {
-			logger.info("Generation " + this.settings.generation() + " ready; told parent pid " + this.parent.pid() + " "
-					+ this.where);
+			logger.info("Generation " + this.settings.generation() + " ready; told parent pid " + this.parent.pid()
+					+ " " + this.where);
 		}
 		if (due) {
 			logger.info("Running the restart that SIGUSR2 asked for while this process was starting");

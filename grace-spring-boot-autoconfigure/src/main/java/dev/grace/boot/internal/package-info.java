@@ -9,14 +9,16 @@
  * <pre>
  * from        on                                   to          side effects
  * ----------  -----------------------------------  ----------  ---------------------------------------
- * STARTING    ready()                              SERVING     close unclaimed inherited sockets, open
- *                                                              the accept gate, tell the parent; run a
- *                                                              restart signalled while starting
+ * STARTING    ready()                              SERVING     tell the managers, close unclaimed
+ *                                                              inherited sockets, open the accept gate,
+ *                                                              tell the parent; run a restart signalled
+ *                                                              while starting
  * STARTING    signal()                             STARTING    remembered (several coalesce into one)
  * STARTING    request()                            STARTING    refused: still starting
  * STARTING    stop()                               STOPPING    the parent is never told
  * SERVING     signal() / request()                 RESTARTING  worker thread: hooks, spawn, await ready
- * RESTARTING  signal() / request()                 RESTARTING  refused: a restart is in progress
+ * RESTARTING  signal() / request()                 RESTARTING  refused (the managers are told): a
+ *                                                              restart is in progress
  * RESTARTING  hook veto, spawn error, child exits  SERVING     child stopped and reaped, FAILED event
  *             before ready, ready timeout,
  *             child exits right after ready

@@ -1,5 +1,6 @@
 package dev.grace.boot.actuate;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +29,7 @@ class GraceMeterBinderTests {
 	@Test
 	void everyMeterOfTheContractIsThereFromTheStart() {
 		RestartHistory history = RestartHistory.fromEnvironment(Map.of(), false);
-		new GraceMeterBinder(Processes.serving(1, history.asServiceManager()), history, new Drain(Drain.Probe.NONE, 1, history, Drain.Channel.NONE))
-			.bindTo(this.registry);
+		bind(Processes.serving(1, history.asServiceManager()), history);
 
 		assertThat(this.registry.get("grace.generation").gauge().value()).isEqualTo(1);
 		assertThat(this.registry.get("grace.restarts").functionCounters()).hasSize(6)
@@ -51,8 +51,7 @@ class GraceMeterBinderTests {
 		RestartHistory history = RestartHistory.fromEnvironment(Map.of("GRACE_RESTART_TRIGGER", "signal",
 				"GRACE_RESTART_REQUESTED_AT", Long.toString(System.currentTimeMillis() - 2500), "GRACE_RESTART_TALLY",
 				"failed.signal=1,duration.count=1,duration.millis=20000,drain.count=1,drain.millis=900"), true);
-		new GraceMeterBinder(Processes.serving(3, history.asServiceManager()), history, new Drain(Drain.Probe.NONE, 3, history, Drain.Channel.NONE))
-			.bindTo(this.registry);
+		bind(Processes.serving(3, history.asServiceManager()), history);
 
 		assertThat(this.registry.get("grace.generation").gauge().value()).isEqualTo(3);
 		assertThat(counter("succeeded", "signal").count()).isOne();
@@ -60,7 +59,7 @@ class GraceMeterBinderTests {
 		FunctionTimer duration = this.registry.get("grace.restart.duration").functionTimer();
 		assertThat(duration.count()).isEqualTo(2);
 		assertThat(duration.totalTime(TimeUnit.MILLISECONDS)).isBetween(22_500.0, 32_500.0);
-		history.drained(java.time.Duration.ofMillis(1100));
+		history.drained(Duration.ofMillis(1100));
 		FunctionTimer drain = this.registry.get("grace.drain.duration").functionTimer();
 		assertThat(drain.count()).isEqualTo(2);
 		assertThat(drain.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(2000);
@@ -70,13 +69,18 @@ class GraceMeterBinderTests {
 	void aProcessThatServesOnCountsItsFailedAndRefusedRestarts() {
 		RestartHistory history = RestartHistory.fromEnvironment(Map.of(), false);
 		Restarter restarter = Processes.serving(1, history.asServiceManager());
-		new GraceMeterBinder(restarter, history, new Drain(Drain.Probe.NONE, 1, history, Drain.Channel.NONE)).bindTo(this.registry);
+		bind(restarter, history);
 
 		restarter.request(RestartTrigger.ACTUATOR);
 		await().until(() -> restarter.lastRestart().outcome() == RestartOutcome.FAILED);
 
 		assertThat(counter("failed", "actuator").count()).isOne();
 		assertThat(counter("succeeded", "actuator").count()).isZero();
+	}
+
+	private void bind(Restarter restarter, RestartHistory history) {
+		Drain drain = new Drain(Drain.Probe.NONE, restarter.generation(), history, Drain.Channel.NONE);
+		new GraceMeterBinder(restarter, history, drain).bindTo(this.registry);
 	}
 
 	private FunctionCounter counter(String outcome, String trigger) {

@@ -48,8 +48,8 @@ class RestartHistoryTests {
 
 		assertThat(history.handDown()).containsExactly(Map.entry("GRACE_RESTART_TRIGGER", "signal"),
 				Map.entry("GRACE_RESTART_REQUESTED_AT", Long.toString(report.startedAt().toEpochMilli())),
-				Map.entry("GRACE_RESTART_TALLY",
-						"failed.signal=1,refused.actuator=1,duration.count=0,duration.millis=0,drain.count=0,drain.millis=0"));
+				Map.entry("GRACE_RESTART_TALLY", "failed.signal=1,refused.actuator=1,"
+						+ "duration.count=0,duration.millis=0,drain.count=0,drain.millis=0"));
 	}
 
 	@Test

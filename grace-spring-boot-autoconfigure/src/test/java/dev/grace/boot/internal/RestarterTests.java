@@ -444,7 +444,8 @@ class RestarterTests {
 			.satisfies((variables) -> assertThat(variables).containsEntry("GRACE_RESTART_TRIGGER", "signal")
 				.containsEntry("GRACE_RESTART_REQUESTED_AT",
 						Long.toString(restarter.lastRestart().startedAt().toEpochMilli()))
-				.containsEntry("GRACE_RESTART_TALLY", "duration.count=0,duration.millis=0,drain.count=0,drain.millis=0"));
+				.containsEntry("GRACE_RESTART_TALLY",
+						"duration.count=0,duration.millis=0,drain.count=0,drain.millis=0"));
 		this.events.clear();
 		restarter.request(RestartTrigger.ACTUATOR);
 		this.os.nextChild().becomeReady();

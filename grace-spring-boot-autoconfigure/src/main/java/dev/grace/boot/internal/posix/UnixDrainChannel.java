@@ -43,7 +43,8 @@ public final class UnixDrainChannel implements Drain.Channel {
 			channel = UnixSocketChannel.open(address(pid));
 		}
 		catch (IOException ex) {
-			logger.info("Pid " + pid + " takes no drain reports (" + ex.getMessage() + "); it will not show this drain");
+			logger.info("Pid " + pid + " takes no drain reports (" + ex.getMessage() + "): it will not show this "
+					+ "drain");
 			return null;
 		}
 		return new Drain.Successor() {
