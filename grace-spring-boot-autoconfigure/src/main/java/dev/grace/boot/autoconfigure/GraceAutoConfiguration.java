@@ -35,6 +35,7 @@ import dev.grace.boot.internal.posix.NativePosix;
 import dev.grace.boot.internal.posix.ParentPipe;
 import dev.grace.boot.internal.posix.PosixSpawner;
 import dev.grace.boot.internal.posix.ServingListeners;
+import dev.grace.boot.internal.posix.WorkingDirectory;
 import dev.grace.boot.internal.service.PidFile;
 import dev.grace.boot.internal.service.SystemdNotifier;
 import dev.grace.boot.internal.supervisor.SupervisorNotifier;
@@ -117,7 +118,8 @@ public final class GraceAutoConfiguration {
 	Restarter graceRestarter(ServingListeners serving, Lineage lineage, GraceProperties properties,
 			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
 			ProcessExit exit) {
-		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV), lineage), serving,
+		WorkingDirectory directory = WorkingDirectory.atStartup(properties.workingDirectory(), ENV);
+		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV, directory), lineage), serving,
 				new ParentPipe(lineage), manager,
 				new Restarter.Settings(lineage.generation(), properties.readyTimeout(),
 						Restarter.Settings.CHILD_STOP_GRACE),

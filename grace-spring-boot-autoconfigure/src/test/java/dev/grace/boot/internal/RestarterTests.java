@@ -150,12 +150,14 @@ class RestarterTests {
 		FakeChild child = this.os.nextChild();
 		await().until(() -> steps().contains(Step.CHILD_STARTED));
 		assertThat(restarter.lastRestart().childPid()).isEqualTo(child.pid());
+		assertThat(restarter.lastRestart().release()).isEqualTo(this.os.release);
 		assertThat(this.exits).hasValue(0);
 		child.becomeReady();
 		RestartReport report = awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
 		assertThat(restarter.state()).isEqualTo(RestartState.DRAINING);
 		assertThat(report.childPid()).isEqualTo(child.pid());
 		assertThat(report.readyAfterMillis()).isNotNegative();
+		assertThat(report.release()).isEqualTo(this.os.release);
 		assertThat(this.os.calls).containsExactly("manager restarting", "spawn [server=fd 3 (127.0.0.1:8080)]",
 				"manager childStarted " + child.pid(), "manager replacedBy " + child.pid() + " generation 2",
 				"stopAccepting");
@@ -197,6 +199,30 @@ class RestarterTests {
 	}
 
 	@Test
+	void aReleaseThatIsGoneFailsTheRestartBeforeAnythingIsSpawnedAndTheNextOneWorks() throws Exception {
+		String gone = "working directory /srv/app/current -> releases/3 does not exist (a removed release?)";
+		this.os.releaseRefusal = new RestartRefusedException(gone);
+		Restarter restarter = serving();
+
+		restarter.request(RestartTrigger.SIGNAL);
+
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
+		assertThat(report.reason()).isEqualTo(gone);
+		assertThat(report.release()).isNull();
+		assertThat(report.childPid()).isEqualTo(-1);
+		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
+		assertThat(this.os.calls).containsExactly("manager restarting", "manager restartFailed");
+		assertThat(steps()).containsExactly(Step.REQUESTED, Step.FAILED);
+		assertThat(this.events.get(1).reason()).isEqualTo(gone);
+		this.os.releaseRefusal = null;
+		this.events.clear();
+		restarter.request(RestartTrigger.SIGNAL);
+		this.os.nextChild().becomeReady();
+		assertThat(awaitOutcome(restarter, RestartOutcome.SUCCEEDED).release()).isEqualTo(this.os.release);
+		assertThat(this.exits).hasValue(1);
+	}
+
+	@Test
 	void aSpawnErrorLeavesTheProcessServing() {
 		this.os.spawnFailure = new IllegalStateException("posix_spawnp failed");
 		Restarter restarter = serving();
@@ -205,6 +231,7 @@ class RestarterTests {
 
 		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
 		assertThat(report.reason()).contains("could not start the new process", "posix_spawnp failed");
+		assertThat(report.release()).as("what it tried to run").isEqualTo(this.os.release);
 		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
 		assertThat(this.exits).hasValue(0);
 	}
