@@ -32,7 +32,6 @@ import dev.grace.demo.support.DemoProcess;
 import dev.grace.demo.support.GraceStatus;
 import dev.grace.demo.support.Json;
 import dev.grace.demo.support.MixedLoad;
-import dev.grace.demo.support.MixedLoad.Kind;
 import dev.grace.demo.support.MixedLoad.Sample;
 import dev.grace.demo.support.Processes;
 import dev.grace.demo.support.RawHttp;
@@ -81,7 +80,7 @@ class ReleaseDeployIT {
 			long restartMillis;
 			List<Sample> samples;
 			try (MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1000)) {
-				awaitEveryKindServed(load);
+				load.awaitEveryKindServed();
 				repoint(current, "releases/2");
 				long signalled = System.nanoTime();
 				Processes.signal(pid, Processes.SIGUSR2);
@@ -89,7 +88,7 @@ class ReleaseDeployIT {
 				next = assertRelease(demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT), "2");
 				restartMillis = (System.nanoTime() - signalled) / 1_000_000;
 				assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).as("exit code of pid " + pid).hasValue(0);
-				awaitEveryKindServed(load);
+				load.awaitEveryKindServed();
 				samples = load.stop();
 			}
 			assertThat(samples.stream().filter(Sample::failed).toList()).as("failed of " + samples.size()).isEmpty();
@@ -204,13 +203,6 @@ class ReleaseDeployIT {
 		return status;
 	}
 
-	private static void awaitEveryKindServed(MixedLoad load) {
-		Map<Kind, Long> before = load.completedByKind();
-		await("every kind of request served").atMost(Duration.ofSeconds(30))
-			.pollInterval(Duration.ofMillis(20))
-			.until(() -> Arrays.stream(Kind.values())
-				.allMatch((kind) -> load.completedByKind().getOrDefault(kind, 0L) > before.getOrDefault(kind, 0L)));
-	}
 
 	private static Path cwd(long pid) throws IOException {
 		return Files.readSymbolicLink(Path.of("/proc/" + pid + "/cwd"));
