@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -114,7 +113,7 @@ class ContainerIT {
 			List<Sample> samples;
 			try (MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500)) {
 				for (int generation = 2; generation <= RESTARTS + 1; generation++) {
-					awaitEveryKindServedBy(load);
+					load.awaitEveryKindServed();
 					demo.namespace().signalInit(Processes.SIGUSR2);
 					long next = demo.awaitGeneration(generation, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 					assertThat(next).as("pid of generation " + generation).isNotEqualTo(pid);
@@ -124,15 +123,10 @@ class ContainerIT {
 					assertThat(demo.namespace().initAlive()).as("PID 1 (host pid " + initPid + ") still runs").isTrue();
 					pid = next;
 				}
-				awaitEveryKindServedBy(load);
+				load.awaitEveryKindServed();
 				samples = load.stop();
 			}
-			List<Sample> failures = samples.stream().filter(Sample::failed).toList();
-			assertThat(failures).as("failed requests of " + samples.size()).isEmpty();
-			Set<Long> servingPids = samples.stream()
-				.map(Sample::pid)
-				.filter((p) -> p > 0)
-				.collect(Collectors.toCollection(TreeSet::new));
+			Set<Long> servingPids = MixedLoad.assertNoneFailed(samples);
 			assertThat(servingPids).hasSize(RESTARTS + 1);
 			List<Member> live = demo.namespace().members().stream().filter((m) -> !m.zombie()).toList();
 			assertThat(live).as("processes of the namespace while generation " + (RESTARTS + 1) + " serves")
@@ -164,23 +158,5 @@ class ContainerIT {
 		}
 	}
 
-	// Every kind of client must have completed requests since the last handover, so that
-	// each handover happens with all of them running.
-	private static void awaitEveryKindServedBy(MixedLoad load) throws InterruptedException {
-		Map<Kind, Long> before = load.completedByKind();
-		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-		while (true) {
-			Map<Kind, Long> now = load.completedByKind();
-			boolean all = true;
-			for (Kind kind : Kind.values()) {
-				all &= now.getOrDefault(kind, 0L) > before.getOrDefault(kind, 0L);
-			}
-			if (all) {
-				return;
-			}
-			assertThat(System.nanoTime()).as("every kind of request served; so far " + now).isLessThan(deadline);
-			Thread.sleep(20);
-		}
-	}
 
 }

@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Timeout;
 
 import dev.grace.demo.support.DemoProcess;
 import dev.grace.demo.support.MixedLoad;
-import dev.grace.demo.support.MixedLoad.Kind;
 import dev.grace.demo.support.MixedLoad.Sample;
 import dev.grace.demo.support.RawHttp;
 import dev.grace.demo.support.RawHttp.Response;
@@ -139,7 +138,7 @@ class SystemdIT {
 			List<Sample> samples;
 			try (MixedLoad load = new MixedLoad(port, managementPort, 2, 1500)) {
 				for (int generation = 2; generation <= 4; generation++) {
-					awaitEveryKindServedBy(load);
+					load.awaitEveryKindServed();
 					long oldHostPid = sandbox.hostPid(pid).orElseThrow();
 					String oldStart = startTime(oldHostPid).orElseThrow();
 					assertSucceeded(sandbox.systemctl("reload", SERVICE), SERVICE, log);
@@ -154,7 +153,7 @@ class SystemdIT {
 							log, () -> startTime(oldHostPid), (start) -> !start.equals(Optional.of(oldStart)));
 					assertMainProcess(pid, log);
 				}
-				awaitEveryKindServedBy(load);
+				load.awaitEveryKindServed();
 				samples = load.stop();
 			}
 			List<Sample> failures = samples.stream().filter(Sample::failed).toList();
@@ -289,19 +288,5 @@ class SystemdIT {
 		return Path.of(System.getProperty("java.home"));
 	}
 
-	// Every kind of client must have completed requests since the last handover, so that
-	// each handover happens with all of them running.
-	private static void awaitEveryKindServedBy(MixedLoad load) {
-		Map<Kind, Long> before = load.completedByKind();
-		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
-			Map<Kind, Long> now = load.completedByKind();
-			for (Kind kind : Kind.values()) {
-				if (now.getOrDefault(kind, 0L) <= before.getOrDefault(kind, 0L)) {
-					return false;
-				}
-			}
-			return true;
-		});
-	}
 
 }

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,7 +52,7 @@ class WebFluxIT {
 			List<Sample> samples;
 			try (MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500)) {
 				for (int generation = 2; generation <= 4; generation++) {
-					awaitEveryKindServedBy(load);
+					load.awaitEveryKindServed();
 					if (generation == 3) {
 						Response accepted = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
 						assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
@@ -70,16 +69,11 @@ class WebFluxIT {
 					pid = next;
 					pids.add(pid);
 				}
-				awaitEveryKindServedBy(load);
+				load.awaitEveryKindServed();
 				samples = load.stop();
 			}
 
-			List<Sample> failures = samples.stream().filter(Sample::failed).toList();
-			assertThat(failures).as("failed requests of " + samples.size()).isEmpty();
-			Set<Long> servingPids = samples.stream()
-				.map(Sample::pid)
-				.filter((p) -> p > 0)
-				.collect(Collectors.toCollection(TreeSet::new));
+			Set<Long> servingPids = MixedLoad.assertNoneFailed(samples);
 			assertThat(servingPids).containsExactlyInAnyOrderElementsOf(pids);
 			assertThat(demo.livePids()).containsExactly(pid);
 			Response status = RawHttp.get(demo.managementPort(), "/actuator/grace");
@@ -185,22 +179,6 @@ class WebFluxIT {
 				"\"slowInFlight\":0");
 	}
 
-	// Every kind of client must have completed requests since the last handover, so that
-	// each handover happens with all of them running.
-	private static void awaitEveryKindServedBy(MixedLoad load) {
-		Map<Kind, Long> before = load.completedByKind();
-		await("every kind of request served since " + before).atMost(Duration.ofSeconds(30))
-			.pollInterval(Duration.ofMillis(20))
-			.until(() -> {
-				Map<Kind, Long> now = load.completedByKind();
-				for (Kind kind : Kind.values()) {
-					if (now.getOrDefault(kind, 0L) <= before.getOrDefault(kind, 0L)) {
-						return false;
-					}
-				}
-				return true;
-			});
-	}
 
 	private static Path jar(String property) {
 		String jar = System.getProperty(property);

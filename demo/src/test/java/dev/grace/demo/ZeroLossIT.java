@@ -1,10 +1,8 @@
 package dev.grace.demo;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -19,7 +17,6 @@ import dev.grace.demo.support.Processes;
 import dev.grace.demo.support.RawHttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Three handovers in a row (signal, actuator, signal) under the mixed load: not one
@@ -35,7 +32,7 @@ class ZeroLossIT {
 			List<Sample> samples;
 			try (MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500)) {
 				for (int generation = 2; generation <= 4; generation++) {
-					awaitEveryKindServedBy(load, demo);
+					load.awaitEveryKindServed();
 					if (generation == 3) {
 						assertThat(RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null).status())
 							.isEqualTo(202);
@@ -47,15 +44,10 @@ class ZeroLossIT {
 					assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).as("exit code of pid " + pid).hasValue(0);
 					pid = next;
 				}
-				awaitEveryKindServedBy(load, demo);
+				load.awaitEveryKindServed();
 				samples = load.stop();
 			}
-			List<Sample> failures = samples.stream().filter(Sample::failed).toList();
-			assertThat(failures).as("failed requests of " + samples.size()).isEmpty();
-			Set<Long> servingPids = samples.stream()
-				.map(Sample::pid)
-				.filter((p) -> p > 0)
-				.collect(Collectors.toCollection(TreeSet::new));
+			Set<Long> servingPids = MixedLoad.assertNoneFailed(samples);
 			assertThat(servingPids).hasSize(4);
 			assertThat(demo.livePids()).containsExactly(pid);
 			Map<Kind, Long> byKind = samples.stream()
@@ -66,18 +58,5 @@ class ZeroLossIT {
 		}
 	}
 
-	// Every kind of client must have completed requests since the last handover, so that
-	// each handover happens with all of them running.
-	private static void awaitEveryKindServedBy(MixedLoad load, DemoProcess demo) {
-		Map<Kind, Long> before = load.completedByKind();
-		await("every kind of request served").atMost(Duration.ofSeconds(30))
-			.pollDelay(Duration.ZERO)
-			.pollInterval(Duration.ofMillis(20))
-			.untilAsserted(() -> {
-				Map<Kind, Long> now = load.completedByKind();
-				assertThat(Kind.values()).as("kinds served since %s; so far %s", before, now)
-					.allMatch((kind) -> now.getOrDefault(kind, 0L) > before.getOrDefault(kind, 0L));
-			});
-	}
 
 }

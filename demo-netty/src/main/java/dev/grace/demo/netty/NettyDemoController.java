@@ -1,35 +1,20 @@
 package dev.grace.demo.netty;
 
-import java.lang.management.ManagementFactory;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * What the servlet demo serves, the reactive way, so that the same tests drive both:
- * who is serving, a slow request that holds no thread, and an echo whose body can be
- * checked byte for byte.
+ * Who is serving, as the other demos say it: all a test needs to see that this
+ * application (which restarts cannot reach) keeps serving after a SIGUSR2.
  */
 @RestController
 class NettyDemoController {
 
-	private static final long MAX_SLOW_MILLIS = 60_000;
-
 	private final int generation;
-
-	private final AtomicInteger slowInFlight = new AtomicInteger();
 
 	NettyDemoController(@Value("${GRACE_GENERATION:1}") int generation) {
 		this.generation = generation;
@@ -37,30 +22,7 @@ class NettyDemoController {
 
 	@GetMapping(path = "/", produces = MediaType.APPLICATION_JSON_VALUE)
 	Map<String, Object> whoami() {
-		Map<String, Object> body = new LinkedHashMap<>();
-		body.put("pid", ProcessHandle.current().pid());
-		body.put("generation", this.generation);
-		body.put("started", Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime()).toString());
-		body.put("slowInFlight", this.slowInFlight.get());
-		return body;
-	}
-
-	@GetMapping(path = "/slow", produces = MediaType.APPLICATION_JSON_VALUE)
-	Mono<Map<String, Object>> slow(@RequestParam(defaultValue = "1000") long ms) {
-		return Mono.delay(Duration.ofMillis(Math.max(0, Math.min(ms, MAX_SLOW_MILLIS))))
-			.doOnSubscribe((subscription) -> this.slowInFlight.incrementAndGet())
-			.doFinally((signal) -> this.slowInFlight.decrementAndGet())
-			.map((tick) -> {
-				Map<String, Object> body = new LinkedHashMap<>();
-				body.put("pid", ProcessHandle.current().pid());
-				body.put("sleptMs", ms);
-				return body;
-			});
-	}
-
-	@PostMapping(path = "/echo", produces = MediaType.APPLICATION_OCTET_STREAM_VALUE)
-	Mono<byte[]> echo(@RequestBody(required = false) Mono<byte[]> body) {
-		return body.defaultIfEmpty(new byte[0]);
+		return Map.of("pid", ProcessHandle.current().pid(), "generation", this.generation);
 	}
 
 }

@@ -260,4 +260,37 @@ public final class MixedLoad implements AutoCloseable {
 
 	}
 
+
+	/**
+	 * Waits until every kind of client has completed a request since this call, so that
+	 * what comes next (a restart) happens with all of them running.
+	 */
+	public void awaitEveryKindServed() {
+		Map<Kind, Long> before = completedByKind();
+		org.awaitility.Awaitility.await("every kind of request served since " + before)
+			.atMost(Duration.ofSeconds(30))
+			.pollDelay(Duration.ZERO)
+			.pollInterval(Duration.ofMillis(20))
+			.untilAsserted(() -> {
+				Map<Kind, Long> now = completedByKind();
+				org.assertj.core.api.Assertions.assertThat(Kind.values())
+					.as("kinds served since %s; so far %s", before, now)
+					.allMatch((kind) -> now.getOrDefault(kind, 0L) > before.getOrDefault(kind, 0L));
+			});
+	}
+
+	/**
+	 * Asserts that not one request failed.
+	 * @param samples every request of a run
+	 * @return the pids that answered, in order
+	 */
+	public static java.util.SortedSet<Long> assertNoneFailed(List<Sample> samples) {
+		List<Sample> failures = samples.stream().filter(Sample::failed).toList();
+		org.assertj.core.api.Assertions.assertThat(failures).as("failed requests of " + samples.size()).isEmpty();
+		return samples.stream()
+			.map(Sample::pid)
+			.filter((p) -> p > 0)
+			.collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+	}
+
 }

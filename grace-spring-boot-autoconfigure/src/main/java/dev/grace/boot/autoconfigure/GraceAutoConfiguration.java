@@ -43,6 +43,7 @@ import dev.grace.boot.internal.posix.ParentPipe;
 import dev.grace.boot.internal.posix.PosixSpawner;
 import dev.grace.boot.internal.posix.ServingListeners;
 import dev.grace.boot.internal.posix.UnixDrainChannel;
+import dev.grace.boot.internal.posix.WorkingDirectory;
 import dev.grace.boot.internal.service.PidFile;
 import dev.grace.boot.internal.service.SystemdNotifier;
 import dev.grace.boot.internal.supervisor.SupervisorNotifier;
@@ -152,7 +153,9 @@ public final class GraceAutoConfiguration {
 	Restarter graceRestarter(ServingListeners serving, Lineage lineage, GraceProperties properties,
 			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
 			ProcessExit exit, RestartHistory history) {
-		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV), lineage, history::handDown),
+		WorkingDirectory directory = WorkingDirectory.atStartup(properties.workingDirectory(), ENV);
+		return new Restarter(
+				new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV, directory), lineage, history::handDown),
 				serving, new ParentPipe(lineage), manager,
 				new Restarter.Settings(lineage.generation(), properties.readyTimeout(),
 						Restarter.Settings.CHILD_STOP_GRACE),

@@ -1,5 +1,6 @@
 package dev.grace.boot.autoconfigure;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -23,16 +24,35 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param supervisor When this process turns into a supervisor that stays PID 1 of a
  * container while the application restarts under it: AUTO when it is PID 1, ON behind
  * tini, dumb-init or sh -c, OFF never.
+ * @param workingDirectory Directory restarted processes start in, by its absolute path,
+ * resolved again at each restart: a release symlink such as /srv/app/current. Set it
+ * under systemd, whose WorkingDirectory= sets no PWD; by default it is the shell's PWD
+ * when that names this process's working directory, else that directory.
  * @since 0.1.0
  */
 @ConfigurationProperties("grace")
 public record GraceProperties(@DefaultValue("true") boolean enabled, @DefaultValue("60s") Duration readyTimeout,
 		@DefaultValue("30s") Duration drainTimeout, @Nullable Path pidFile,
-		@DefaultValue("auto") SupervisorMode supervisor) {
+		@DefaultValue("auto") SupervisorMode supervisor, @Nullable Path workingDirectory) {
 
 	public GraceProperties {
 		requirePositive("grace.ready-timeout", readyTimeout);
 		requirePositive("grace.drain-timeout", drainTimeout);
+		requireDirectory("grace.working-directory", workingDirectory);
+	}
+
+	private static void requireDirectory(String name, @Nullable Path value) {
+		if (value == null) {
+			return;
+		}
+		if (!value.isAbsolute()) {
+			throw new IllegalArgumentException(name + " must be an absolute path such as /srv/app/current, but was "
+					+ value);
+		}
+		if (!Files.isDirectory(value)) {
+			throw new IllegalArgumentException(
+					name + "=" + value + (Files.exists(value) ? " is not a directory" : " does not exist"));
+		}
 	}
 
 	private static void requirePositive(String name, Duration value) {

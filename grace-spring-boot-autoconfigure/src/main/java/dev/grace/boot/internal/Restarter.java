@@ -25,8 +25,9 @@ import dev.grace.boot.restart.RestartTrigger;
  * The restart state machine of one process (tableflip's {@code Upgrader}): both halves
  * of the protocol, the parent's (start the next process, wait for it, hand over) and the
  * child's ({@link #ready()}). The transitions are listed in the package documentation.
- * Anything short of the child's readiness (a veto, a spawn error, a child that exits or
- * hangs) leaves this process serving, with the child stopped and reaped.
+ * Anything short of the child's readiness (a veto, a release that is gone, a spawn error,
+ * a child that exits or hangs) leaves this process serving, with the child stopped and
+ * reaped.
  */
 public final class Restarter {
 
@@ -282,7 +283,22 @@ public final class Restarter {
 				fail(report, "cancelled: this process is " + state());
 				return;
 			}
-			spawned = this.spawner.spawn(sockets);
+			Spawner.NextProcess next;
+			try {
+				next = this.spawner.prepare();
+			}
+			catch (RestartRefusedException ex) {
+				fail(report, ex.getMessage());
+				return;
+			}
+			report = report.withRelease(next.release());
+			synchronized (this.lock) {
+				if (this.state == RestartState.RESTARTING) {
+					this.last = report;
+				}
+			}
+			logger.info(next.summary());
+			spawned = next.spawn(sockets);
 			synchronized (this.lock) {
 				if (this.state == RestartState.RESTARTING) {
 					this.child = spawned;

@@ -2,17 +2,46 @@ package dev.grace.boot.internal;
 
 import java.util.List;
 
+import dev.grace.boot.restart.RestartRefusedException;
+import dev.grace.boot.restart.RestartRelease;
+
 /**
  * Starts the next process of this application with the listening sockets handed down.
  */
 public interface Spawner {
 
 	/**
-	 * Starts the next process.
-	 * @param sockets the listening sockets to hand down, in order
-	 * @return the running child
-	 * @throws Exception when it cannot be started; nothing is left running then
+	 * Reads what the next process runs, now, and checks that it can.
+	 * @return the next process, not started
+	 * @throws RestartRefusedException when it could not run; the message says why
 	 */
-	SpawnedChild spawn(List<NamedSocket> sockets) throws Exception;
+	NextProcess prepare();
+
+	/**
+	 * The next process, read and checked, not started yet.
+	 */
+	interface NextProcess {
+
+		/**
+		 * What it runs, for the status.
+		 * @return its jar and working directory
+		 */
+		RestartRelease release();
+
+		/**
+		 * What it runs, for the log: one line, with the targets of symbolic links.
+		 * @return the line
+		 */
+		String summary();
+
+		/**
+		 * Starts it.
+		 * @param sockets the listening sockets to hand down, in order
+		 * @return the running child
+		 * @throws Exception when it cannot be started; nothing is left running then
+		 */
+		SpawnedChild spawn(List<NamedSocket> sockets) throws Exception;
+
+	}
 
 }

@@ -16,12 +16,15 @@
  * STARTING    signal()                             STARTING    remembered (several coalesce into one)
  * STARTING    request()                            STARTING    refused: still starting
  * STARTING    stop()                               STOPPING    the parent is never told
- * SERVING     signal() / request()                 RESTARTING  worker thread: hooks, spawn, await ready
+ * SERVING     signal() / request()                 RESTARTING  worker thread: hooks, read and log the
+ *                                                              release (jar, directory), spawn, await
+ *                                                              ready
  * RESTARTING  signal() / request()                 RESTARTING  refused (the managers are told): a
  *                                                              restart is in progress
- * RESTARTING  hook veto, spawn error, child exits  SERVING     child stopped and reaped, FAILED event
- *             before ready, ready timeout,
- *             child exits right after ready
+ * RESTARTING  hook veto, release gone, spawn       SERVING     child stopped and reaped, FAILED event
+ *             error, child exits before ready,
+ *             ready timeout, child exits right
+ *             after ready
  * RESTARTING  child ready                          DRAINING    stop accepting, then close and exit
  * RESTARTING  stop()                               STOPPING    the child is stopped and reaped
  * DRAINING    signal() / request() / stop()        DRAINING    refused / ignored: already exiting

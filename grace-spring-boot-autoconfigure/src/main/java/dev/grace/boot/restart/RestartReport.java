@@ -14,10 +14,12 @@ import org.jspecify.annotations.Nullable;
  * @param readyAfterMillis from the request to the new process's readiness, -1 if never
  * ready
  * @param reason why it failed, null otherwise
+ * @param release the jar and working directory of the new process, null until they were
+ * read (just before it is started) or when they could not be used
  * @since 0.1.0
  */
 public record RestartReport(RestartTrigger trigger, Instant startedAt, RestartOutcome outcome, long childPid,
-		long readyAfterMillis, @Nullable String reason) {
+		long readyAfterMillis, @Nullable String reason, @Nullable RestartRelease release) {
 
 	/**
 	 * A restart that was just accepted.
@@ -25,7 +27,16 @@ public record RestartReport(RestartTrigger trigger, Instant startedAt, RestartOu
 	 * @return the report
 	 */
 	public static RestartReport started(RestartTrigger trigger) {
-		return new RestartReport(trigger, Instant.now(), RestartOutcome.IN_PROGRESS, -1, -1, null);
+		return new RestartReport(trigger, Instant.now(), RestartOutcome.IN_PROGRESS, -1, -1, null, null);
+	}
+
+	/**
+	 * This report once it is known what the new process runs.
+	 * @param release its jar and working directory
+	 * @return the report
+	 */
+	public RestartReport withRelease(RestartRelease release) {
+		return new RestartReport(this.trigger, this.startedAt, this.outcome, this.childPid, -1, null, release);
 	}
 
 	/**
@@ -34,7 +45,7 @@ public record RestartReport(RestartTrigger trigger, Instant startedAt, RestartOu
 	 * @return the report
 	 */
 	public RestartReport withChild(long pid) {
-		return new RestartReport(this.trigger, this.startedAt, this.outcome, pid, -1, null);
+		return new RestartReport(this.trigger, this.startedAt, this.outcome, pid, -1, null, this.release);
 	}
 
 	/**
@@ -44,7 +55,7 @@ public record RestartReport(RestartTrigger trigger, Instant startedAt, RestartOu
 	 */
 	public RestartReport succeeded(long readyAfterMillis) {
 		return new RestartReport(this.trigger, this.startedAt, RestartOutcome.SUCCEEDED, this.childPid,
-				readyAfterMillis, null);
+				readyAfterMillis, null, this.release);
 	}
 
 	/**
@@ -53,7 +64,8 @@ public record RestartReport(RestartTrigger trigger, Instant startedAt, RestartOu
 	 * @return the report
 	 */
 	public RestartReport failed(String why) {
-		return new RestartReport(this.trigger, this.startedAt, RestartOutcome.FAILED, this.childPid, -1, why);
+		return new RestartReport(this.trigger, this.startedAt, RestartOutcome.FAILED, this.childPid, -1, why,
+				this.release);
 	}
 
 }

@@ -19,7 +19,7 @@ final class Processes {
 	}
 
 	static Restarter serving(int generation, ServiceManager manager) {
-		Restarter restarter = new Restarter((sockets) -> {
+		Restarter restarter = new Restarter(() -> {
 			throw new IllegalStateException("posix_spawnp failed: errno 2");
 		}, new ListenerTable() {
 

@@ -1,7 +1,10 @@
 package dev.grace.boot.autoconfigure;
 
+import java.nio.file.Path;
+
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -59,6 +62,26 @@ class GraceAutoConfigurationTests {
 			.withPropertyValues("management.endpoint.grace.access=UNRESTRICTED",
 					"management.endpoints.web.exposure.include=grace")
 			.run((context) -> assertThat(context).hasSingleBean(GraceEndpoint.class));
+	}
+
+	@Test
+	void workingDirectoryThatDoesNotExistFailsNamingTheProperty() {
+		this.runner.withPropertyValues("grace.working-directory=/srv/no-such-app/current").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessage("grace.working-directory=/srv/no-such-app/current does not exist");
+		});
+		this.runner.withPropertyValues("grace.working-directory=current").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessage("grace.working-directory must be an absolute path such as /srv/app/current, but was current");
+		});
+	}
+
+	@Test
+	void workingDirectoryThatExists(@TempDir Path dir) {
+		this.runner.withPropertyValues("grace.working-directory=" + dir)
+			.run((context) -> assertThat(context.getBean(GraceProperties.class).workingDirectory()).isEqualTo(dir));
 	}
 
 	@Test

@@ -17,15 +17,17 @@ import org.jspecify.annotations.Nullable;
 
 import dev.grace.boot.internal.SpawnedChild.ExitStatus;
 import dev.grace.boot.internal.SpawnedChild.Outcome;
+import dev.grace.boot.restart.RestartRefusedException;
+import dev.grace.boot.restart.RestartRelease;
 
 /**
  * The operating system of {@link Restarter}, faked: children that become ready or exit
- * when a test says so, a spawner that can fail or hold, a listener table and a parent
- * that count what was asked of them (tableflip's {@code testProcess}).
+ * when a test says so, a spawner that can refuse the release, fail or hold, a listener
+ * table and a parent that count what was asked of them (tableflip's {@code testProcess}).
  */
 final class FakeOs {
 
-	final Spawner spawner = this::spawn;
+	final Spawner spawner = this::prepare;
 
 	final Listeners listeners = new Listeners();
 
@@ -39,9 +41,41 @@ final class FakeOs {
 
 	volatile @Nullable RuntimeException spawnFailure;
 
+	/** What the next process runs; {@link #releaseRefusal} refuses it instead. */
+	volatile RestartRelease release = new RestartRelease("/srv/app/current", "/srv/app/releases/2",
+			"/srv/app/current/app.jar", "/srv/app/releases/2/app.jar", false);
+
+	volatile @Nullable RestartRefusedException releaseRefusal;
+
 	volatile @Nullable CountDownLatch spawnHold;
 
 	private final AtomicInteger pids = new AtomicInteger(1000);
+
+	private Spawner.NextProcess prepare() {
+		RestartRefusedException refusal = this.releaseRefusal;
+		if (refusal != null) {
+			throw refusal;
+		}
+		RestartRelease next = this.release;
+		return new Spawner.NextProcess() {
+
+			@Override
+			public RestartRelease release() {
+				return next;
+			}
+
+			@Override
+			public String summary() {
+				return "New process runs jar " + next.jar() + " in " + next.workingDirectory();
+			}
+
+			@Override
+			public SpawnedChild spawn(List<NamedSocket> sockets) throws InterruptedException {
+				return FakeOs.this.spawn(sockets);
+			}
+
+		};
+	}
 
 	private SpawnedChild spawn(List<NamedSocket> sockets) throws InterruptedException {
 		this.calls.add("spawn " + sockets);

@@ -173,12 +173,14 @@ class RestarterTests {
 		FakeChild child = this.os.nextChild();
 		await().until(() -> steps().contains(Step.CHILD_STARTED));
 		assertThat(restarter.lastRestart().childPid()).isEqualTo(child.pid());
+		assertThat(restarter.lastRestart().release()).isEqualTo(this.os.release);
 		assertThat(this.exits).hasValue(0);
 		child.becomeReady();
 		RestartReport report = awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
 		assertThat(restarter.state()).isEqualTo(RestartState.DRAINING);
 		assertThat(report.childPid()).isEqualTo(child.pid());
 		assertThat(report.readyAfterMillis()).isNotNegative();
+		assertThat(report.release()).isEqualTo(this.os.release);
 		assertThat(this.os.calls).containsExactly("manager restarting", "spawn [server=fd 3 (127.0.0.1:8080)]",
 				"manager childStarted " + child.pid(), "manager replacedBy " + child.pid() + " generation 2",
 				"stopAccepting");
@@ -220,6 +222,30 @@ class RestarterTests {
 	}
 
 	@Test
+	void aReleaseThatIsGoneFailsTheRestartBeforeAnythingIsSpawnedAndTheNextOneWorks() throws Exception {
+		String gone = "working directory /srv/app/current -> releases/3 does not exist (a removed release?)";
+		this.os.releaseRefusal = new RestartRefusedException(gone);
+		Restarter restarter = serving();
+
+		restarter.request(RestartTrigger.SIGNAL);
+
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
+		assertThat(report.reason()).isEqualTo(gone);
+		assertThat(report.release()).isNull();
+		assertThat(report.childPid()).isEqualTo(-1);
+		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
+		assertThat(this.os.calls).containsExactly("manager restarting", "manager restartFailed");
+		assertThat(steps()).containsExactly(Step.REQUESTED, Step.FAILED);
+		assertThat(this.events.get(1).reason()).isEqualTo(gone);
+		this.os.releaseRefusal = null;
+		this.events.clear();
+		restarter.request(RestartTrigger.SIGNAL);
+		this.os.nextChild().becomeReady();
+		assertThat(awaitOutcome(restarter, RestartOutcome.SUCCEEDED).release()).isEqualTo(this.os.release);
+		assertThat(this.exits).hasValue(1);
+	}
+
+	@Test
 	void aSpawnErrorLeavesTheProcessServing() {
 		this.os.spawnFailure = new IllegalStateException("posix_spawnp failed");
 		Restarter restarter = serving();
@@ -228,6 +254,7 @@ class RestarterTests {
 
 		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
 		assertThat(report.reason()).contains("could not start the new process", "posix_spawnp failed");
+		assertThat(report.release()).as("what it tried to run").isEqualTo(this.os.release);
 		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
 		assertThat(this.exits).hasValue(0);
 	}
@@ -418,9 +445,10 @@ class RestarterTests {
 	void theHistoryCountsWhatBecameOfEachRestartAndTheNextProcessLearnsOfTheOneUnderWay() throws Exception {
 		RestartHistory history = RestartHistory.fromEnvironment(Map.of(), false);
 		List<Map<String, String>> handedDown = new CopyOnWriteArrayList<>();
-		Spawner spawner = (sockets) -> {
+		// what the next process would be told, read on the restart's thread as it starts
+		Spawner spawner = () -> {
 			handedDown.add(history.handDown());
-			return this.os.spawner.spawn(sockets);
+			return this.os.spawner.prepare();
 		};
 		Restarter restarter = new Restarter(spawner, this.os.listeners, this.os.parent,
 				ServiceManager.all(List.of(this.os.manager, history.asServiceManager())),

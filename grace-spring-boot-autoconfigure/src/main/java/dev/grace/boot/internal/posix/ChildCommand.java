@@ -8,20 +8,25 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
 
 import dev.grace.boot.internal.RestartHistory;
 import dev.grace.boot.internal.RestartSignals;
 
 /**
- * The command line and environment of the next process: this one's, read back from
- * {@code /proc/self/cmdline} so that every JVM option, the main class or jar and every
- * argument come along. The jar path is passed as it was given, not resolved, so a jar
- * renamed into place or a re-pointed symlink is what the next process runs.
+ * The command line, environment and working directory of the next process: this one's,
+ * read back from {@code /proc/self/cmdline} so that every JVM option, the main class or
+ * jar and every argument come along. Paths are passed as they were given, not resolved,
+ * and the working directory by its logical path, so a jar renamed into place or a
+ * re-pointed release symlink is what the next process runs.
  *
  * @param argv the arguments, the java executable first
  * @param env the environment, without this process's inherited-socket variables
+ * @param directory the working directory, null for this process's own
  */
-public record ChildCommand(List<String> argv, Map<String, String> env) {
+public record ChildCommand(List<String> argv, Map<String, String> env, @Nullable Path directory) {
 
 	/**
 	 * On JDK 24 and later, jnr's native calls make the JVM warn (restricted native
@@ -32,6 +37,11 @@ public record ChildCommand(List<String> argv, Map<String, String> env) {
 
 	static final int NATIVE_ACCESS_WARNINGS_SINCE = 24;
 
+	// launcher options whose value is the next argument (java --help)
+	private static final Set<String> OPTIONS_WITH_VALUE = Set.of("-cp", "-classpath", "--class-path", "-p",
+			"--module-path", "--upgrade-module-path", "--add-modules", "--enable-native-access", "--limit-modules",
+			"--add-exports", "--add-opens", "--add-reads", "--patch-module", "--source");
+
 	/**
 	 * The variables one process gives the next: read once, then removed so that nothing
 	 * started later misreads them.
@@ -41,7 +51,16 @@ public record ChildCommand(List<String> argv, Map<String, String> env) {
 			RestartHistory.REQUESTED_AT, RestartHistory.TALLY);
 
 	/**
-	 * The command that starts another copy of this process.
+	 * A command run in this process's working directory.
+	 * @param argv the arguments, the executable first
+	 * @param env the environment
+	 */
+	public ChildCommand(List<String> argv, Map<String, String> env) {
+		this(argv, env, null);
+	}
+
+	/**
+	 * The command that starts another copy of this process in its working directory.
 	 * @param env this process's environment
 	 * @return the command
 	 */
@@ -49,6 +68,43 @@ public record ChildCommand(List<String> argv, Map<String, String> env) {
 		List<String> argv = new ArrayList<>(cmdline());
 		argv.set(0, ProcessHandle.current().info().command().orElse(argv.get(0)));
 		return of(argv, env, Runtime.version().feature());
+	}
+
+	/**
+	 * The command that starts another copy of this process in {@code directory},
+	 * resolved again when it starts, with {@code PWD} naming it.
+	 * @param env this process's environment
+	 * @param directory the logical working directory
+	 * @return the command
+	 */
+	public static ChildCommand ofCurrentProcess(Map<String, String> env, WorkingDirectory directory) {
+		return ofCurrentProcess(env).in(directory);
+	}
+
+	ChildCommand in(WorkingDirectory directory) {
+		Map<String, String> childEnv = new LinkedHashMap<>(this.env);
+		childEnv.put(WorkingDirectory.PWD, directory.path().toString());
+		return new ChildCommand(this.argv, childEnv, directory.path());
+	}
+
+	/**
+	 * The jar this command runs, as its command line names it.
+	 * @return the argument of {@code -jar}, null when it runs a main class or module
+	 */
+	public @Nullable String jar() {
+		for (int i = 1; i < this.argv.size(); i++) {
+			String arg = this.argv.get(i);
+			if (arg.equals("-jar")) {
+				return (i + 1 < this.argv.size()) ? this.argv.get(i + 1) : null;
+			}
+			if (!arg.startsWith("-") || arg.equals("-m") || arg.startsWith("--module=") || arg.equals("--module")) {
+				return null; // the main class or module: what follows is the application's
+			}
+			if (OPTIONS_WITH_VALUE.contains(arg)) {
+				i++;
+			}
+		}
+		return null;
 	}
 
 	static ChildCommand of(List<String> current, Map<String, String> env, int javaFeatureVersion) {

@@ -1,5 +1,8 @@
 package dev.grace.boot.internal.posix;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,18 +12,21 @@ import java.util.stream.Collectors;
 
 import jnr.constants.platform.Fcntl;
 import jnr.posix.POSIX;
-import jnr.posix.SpawnFileAction;
+import org.jspecify.annotations.Nullable;
 
 import dev.grace.boot.internal.NamedSocket;
 import dev.grace.boot.internal.SpawnedChild;
 import dev.grace.boot.internal.Spawner;
+import dev.grace.boot.restart.RestartRefusedException;
+import dev.grace.boot.restart.RestartRelease;
 
 /**
  * Starts the next process with the listening sockets at descriptors 3, 4, … and the
  * write end of a readiness pipe after them, and nothing else: the JDK opens files and
  * sockets without close-on-exec, so every other descriptor is closed in the child
  * between fork and exec. The JDK's own process API closes every descriptor above 2,
- * hence {@code posix_spawn}.
+ * hence {@code posix_spawn}. The child starts in the command's working directory, which
+ * the kernel resolves again in the child: a re-pointed release symlink is followed.
  */
 public final class PosixSpawner implements Spawner {
 
@@ -33,10 +39,14 @@ public final class PosixSpawner implements Spawner {
 
 	private final Lineage lineage;
 
+	private final ReleaseCheck releases;
+
+	private final NativeSpawn spawn;
+
 	private final Supplier<Map<String, String>> handedDown;
 
 	/**
-	 * Creates the spawner of a process.
+	 * Creates the spawner of a process, which remembers the jar it runs now.
 	 * @param command what to run, read again at each restart
 	 * @param lineage this process's lineage
 	 */
@@ -45,20 +55,66 @@ public final class PosixSpawner implements Spawner {
 	}
 
 	/**
-	 * Creates the spawner of a process that tells the next one about the restart.
+	 * Creates the spawner of a process that tells the next one about the restart, and
+	 * remembers the jar it runs now.
 	 * @param command what to run, read again at each restart
 	 * @param lineage this process's lineage
 	 * @param handedDown more variables for the next process, read as it is started
 	 */
 	public PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, Supplier<Map<String, String>> handedDown) {
+		this(command, lineage, ReleaseCheck.ofRunningProcess(command.get()), NativeSpawn.get(), handedDown);
+	}
+
+	PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, ReleaseCheck releases, NativeSpawn spawn) {
+		this(command, lineage, releases, spawn, Map::of);
+	}
+
+	PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, ReleaseCheck releases, NativeSpawn spawn,
+			Supplier<Map<String, String>> handedDown) {
 		this.command = command;
 		this.lineage = lineage;
+		this.releases = releases;
+		this.spawn = spawn;
 		this.handedDown = handedDown;
 	}
 
 	@Override
-	public SpawnedChild spawn(List<NamedSocket> sockets) {
-		return spawn(this.command.get(), sockets, this.lineage);
+	public NextProcess prepare() {
+		ChildCommand next = this.command.get();
+		ReleaseCheck.Checked checked = this.releases.check(next);
+		Path directory = next.directory();
+		if (directory != null && !this.spawn.canChangeDirectory() && !isCurrentDirectory(directory)) {
+			throw new RestartRefusedException("cannot start the new process in " + checked.release().workingDirectory()
+					+ " (" + checked.release().workingDirectoryRealPath() + "), no longer this process's directory: "
+					+ "this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29 and musl 1.1.24 have it)");
+		}
+		return new NextProcess() {
+
+			@Override
+			public RestartRelease release() {
+				return checked.release();
+			}
+
+			@Override
+			public String summary() {
+				return checked.summary();
+			}
+
+			@Override
+			public SpawnedChild spawn(List<NamedSocket> sockets) {
+				return PosixSpawner.this.spawn(next, sockets, PosixSpawner.this.lineage);
+			}
+
+		};
+	}
+
+	private static boolean isCurrentDirectory(Path directory) {
+		try {
+			return Files.isSameFile(directory, WorkingDirectory.CURRENT);
+		}
+		catch (IOException ex) {
+			return false;
+		}
 	}
 
 	PosixChild spawn(ChildCommand command, List<NamedSocket> sockets, Lineage lineage) {
@@ -75,7 +131,7 @@ public final class PosixSpawner implements Spawner {
 		int highest = Math.max(Collections.max(ProcNet.openFds()), readyTarget);
 		List<Integer> copies = new ArrayList<>();
 		try {
-			List<SpawnFileAction> actions = new ArrayList<>();
+			List<int[]> dups = new ArrayList<>();
 			for (int i = 0; i <= n; i++) {
 				int source = (i < n) ? sockets.get(i).socket().fd() : writeEnd;
 				// a copy above every target, so that no dup2 overwrites a later source
@@ -84,21 +140,17 @@ public final class PosixSpawner implements Spawner {
 					throw new IllegalStateException("Cannot duplicate fd " + source + ": errno " + posix.errno());
 				}
 				copies.add(copy);
-				actions.add(SpawnFileAction.dup(copy, ListenFds.START + i));
+				dups.add(new int[] { copy, ListenFds.START + i });
 			}
 			int ceiling = Collections.max(copies) + CLOSE_MARGIN;
+			List<Integer> closes = new ArrayList<>();
 			for (int fd = readyTarget + 1; fd <= ceiling; fd++) {
-				actions.add(SpawnFileAction.close(fd));
+				closes.add(fd);
 			}
 			// No shell in between (distroless images have none), so no LISTEN_PID: the
 			// child takes the descriptors because its real parent is this process.
-			String executable = command.argv().get(0);
-			long pid = posix.posix_spawnp(executable, actions, command.argv(),
+			long pid = this.spawn.spawnp(command.argv().get(0), dups, closes, directory(command), command.argv(),
 					handDown(envp(command.env(), sockets, lineage, readyTarget)));
-			if (pid <= 0) {
-				throw new IllegalStateException("posix_spawnp could not start " + executable + ": errno "
-						+ posix.errno());
-			}
 			return PosixChild.start(pid, readEnd);
 		}
 		catch (RuntimeException ex) {
@@ -109,6 +161,11 @@ public final class PosixSpawner implements Spawner {
 			copies.forEach(posix::close);
 			posix.close(writeEnd);
 		}
+	}
+
+	// Without addchdir_np the child can only start here: prepare() refused any other place
+	private @Nullable Path directory(ChildCommand command) {
+		return this.spawn.canChangeDirectory() ? command.directory() : null;
 	}
 
 	private static List<String> envp(Map<String, String> base, List<NamedSocket> sockets, Lineage lineage,

@@ -1,5 +1,6 @@
 package dev.grace.boot.internal.posix;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -38,6 +39,26 @@ class ChildCommandTests {
 	}
 
 	@Test
+	void startsInTheLogicalDirectoryAndSaysSoInPwd() {
+		ChildCommand command = ChildCommand.ofCurrentProcess(Map.of("PWD", "/home/me", "APP_SETTING", "kept"),
+				new WorkingDirectory(Path.of("/srv/app/current")));
+		assertThat(command.directory()).isEqualTo(Path.of("/srv/app/current"));
+		assertThat(command.env()).containsEntry("PWD", "/srv/app/current").containsEntry("APP_SETTING", "kept");
+	}
+
+	@Test
+	void findsTheJarAmongTheLaunchersOptions() {
+		assertThat(jar("-Xmx64m", "-Dx=y", "-jar", "app.jar", "--server.port=1")).isEqualTo("app.jar");
+		assertThat(jar("--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-jar", "/srv/app.jar"))
+			.isEqualTo("/srv/app.jar");
+		assertThat(jar("-cp", "-jar", "com.example.Main")).as("-jar as a class path").isNull();
+		assertThat(jar("-cp", "app.jar", "com.example.Main", "-jar", "x.jar")).as("an application argument")
+			.isNull();
+		assertThat(jar("-m", "app/com.example.Main")).isNull();
+		assertThat(jar("-jar")).isNull();
+	}
+
+	@Test
 	void keepsAUsersChoiceOfSuspendSignal() {
 		assertThat(ChildCommand.ofCurrentProcess(Map.of("_JAVA_SR_SIGNUM", "40")).env())
 			.containsEntry("_JAVA_SR_SIGNUM", "40");
@@ -61,6 +82,12 @@ class ChildCommandTests {
 		List<String> child = ChildCommand.of(argv, Map.of(), 25).argv();
 		assertThat(child).contains("--enable-native-access=com.example", "--sun-misc-unsafe-memory-access=allow")
 			.doesNotContain("--enable-native-access=ALL-UNNAMED");
+	}
+
+	private static String jar(String... args) {
+		List<String> argv = new java.util.ArrayList<>(List.of("/usr/bin/java"));
+		argv.addAll(List.of(args));
+		return new ChildCommand(argv, Map.of()).jar();
 	}
 
 }

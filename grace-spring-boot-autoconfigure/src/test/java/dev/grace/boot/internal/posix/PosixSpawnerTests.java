@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,20 +15,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import jnr.ffi.LibraryLoader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.grace.boot.internal.ListeningSocket;
 import dev.grace.boot.internal.NamedSocket;
+import dev.grace.boot.internal.SpawnedChild;
 import dev.grace.boot.internal.SpawnedChild.Outcome;
+import dev.grace.boot.restart.RestartRefusedException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 /**
  * Real {@code posix_spawn}s from this JVM, which holds jars, files and client sockets
  * open the way a serving application does: the child must get the listening sockets at
- * 3 and 4, the readiness pipe at 5, stdio, and nothing else.
+ * 3 and 4, the readiness pipe at 5, stdio, and nothing else, and start in the directory
+ * its path names at that moment.
  */
 class PosixSpawnerTests {
 
@@ -59,8 +66,8 @@ class PosixSpawnerTests {
 				+ "parent=$GRACE_PARENT_PID\"; /bin/ls -l /proc/$$/fd; printf x >&5; exec /bin/sleep 30";
 		List<NamedSocket> sockets = List.of(named("server", server), named("management", management));
 
-		PosixChild child = new PosixSpawner(null, null).spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of()),
-				sockets, new Lineage(4, -1, -1));
+		PosixChild child = spawner().spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of()), sockets,
+				new Lineage(4, -1, -1));
 
 		assertThat(child.awaitReady(Duration.ofSeconds(10)).kind()).isEqualTo(Outcome.Kind.READY);
 		List<String> lines = Files.readAllLines(out);
@@ -88,7 +95,7 @@ class PosixSpawnerTests {
 		Path out = this.dir.resolve("child.txt");
 		String script = "echo \"$GRACE_RESTART_TRIGGER $GRACE_RESTART_REQUESTED_AT $GRACE_RESTART_TALLY\" > " + out
 				+ "; printf x >&4; exec /bin/sleep 30";
-		PosixSpawner spawner = new PosixSpawner(null, null,
+		PosixSpawner spawner = new PosixSpawner(null, null, new ReleaseCheck(null), NativeSpawn.get(),
 				() -> Map.of("GRACE_RESTART_TRIGGER", "actuator", "GRACE_RESTART_REQUESTED_AT", "1700000000123",
 						"GRACE_RESTART_TALLY", "failed.signal=1"));
 
@@ -128,10 +135,88 @@ class PosixSpawnerTests {
 		assertThat(Files.exists(Path.of("/proc/" + child.pid()))).as("reaped").isFalse();
 	}
 
+	@Test
+	void childStartsInTheDirectoryThePathNamesAtEachSpawn() throws Exception {
+		Path one = release(1);
+		Path two = release(2);
+		Path current = Files.createSymbolicLink(this.dir.resolve("current"), Path.of("releases/1"));
+		ChildCommand command = new ChildCommand(List.of("/bin/sh", "-c", whereAmI()), Map.of("KEPT", "yes"))
+			.in(new WorkingDirectory(current));
+
+		assertThat(runToExit(command)).isEqualTo(one + "|" + current + "|1|yes");
+		repoint(current, "releases/2");
+		assertThat(runToExit(command)).isEqualTo(two + "|" + current + "|2|yes");
+	}
+
+	@Test
+	void withoutAddchdirTheChildCanOnlyStartInThisProcesssDirectory() throws Exception {
+		NativeSpawn withoutChdir = new NativeSpawn(LibraryLoader.create(NativeSpawn.Calls.class).load("c"), null);
+		Path here = Path.of("").toAbsolutePath();
+		Path elsewhere = release(1);
+		ChildCommand command = new ChildCommand(List.of("/bin/sh", "-c", whereAmI()), Map.of("KEPT", "yes"));
+
+		PosixSpawner there = new PosixSpawner(() -> command.in(new WorkingDirectory(elsewhere)),
+				new Lineage(1, -1, -1), new ReleaseCheck(null), withoutChdir);
+		assertThatExceptionOfType(RestartRefusedException.class).isThrownBy(there::prepare)
+			.withMessage("cannot start the new process in " + elsewhere + " (" + elsewhere + "), no longer this "
+					+ "process's directory: this C library has no posix_spawn_file_actions_addchdir_np (glibc 2.29 "
+					+ "and musl 1.1.24 have it)");
+
+		PosixSpawner stay = new PosixSpawner(() -> command.in(new WorkingDirectory(here)), new Lineage(1, -1, -1),
+				new ReleaseCheck(null), withoutChdir);
+		SpawnedChild child = stay.prepare().spawn(List.of(named("server", listen())));
+		assertThat(child.awaitReady(Duration.ofSeconds(10)).kind()).isEqualTo(Outcome.Kind.EXITED);
+		assertThat(Files.readString(this.dir.resolve("where.txt")).trim()).startsWith(here.toRealPath() + "|" + here);
+	}
+
+	@Test
+	void aProgramThatCannotBeStartedIsReportedWithTheCLibrarysErrorAndLeavesNothingOpen() throws Exception {
+		List<NamedSocket> sockets = List.of(named("server", listen()));
+		List<Integer> before = ProcNet.openFds();
+
+		assertThatIllegalStateException()
+			.isThrownBy(() -> spawner().spawn(new ChildCommand(List.of("/nonexistent/java"), Map.of()), sockets,
+					new Lineage(1, -1, -1)))
+			.withMessage("posix_spawnp could not start /nonexistent/java: ENOENT (No such file or directory)");
+		assertThat(ProcNet.openFds()).isEqualTo(before);
+	}
+
+	// the kernel's working directory of the child, its PWD, a relative path read there, and
+	// a variable of the environment it was given
+	private String whereAmI() {
+		return "echo \"$(readlink /proc/$$/cwd)|$PWD|$(cat release.txt 2>/dev/null)|$KEPT\" > " + this.dir.resolve("where.txt");
+	}
+
+	private String runToExit(ChildCommand command) throws Exception {
+		PosixChild child = spawner().spawn(command, List.of(named("server", listen())), new Lineage(1, -1, -1));
+		Outcome outcome = child.awaitReady(Duration.ofSeconds(10));
+		assertThat(outcome.status()).hasToString("exit code 0");
+		return Files.readString(this.dir.resolve("where.txt")).trim();
+	}
+
+	private Path release(int n) throws IOException {
+		Path release = Files.createDirectories(this.dir.resolve("releases/" + n));
+		Files.writeString(release.resolve("release.txt"), String.valueOf(n));
+		return release.toRealPath();
+	}
+
+	// as `ln -sfn` to a temporary name and `mv -T` do it: the link is never missing
+	static void repoint(Path link, String target) throws IOException {
+		Path next = link.resolveSibling(link.getFileName() + ".next");
+		Files.createSymbolicLink(next, Path.of(target));
+		Files.move(next, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+	}
+
 	private PosixChild spawn(String script) throws IOException {
 		ServerSocketChannel server = listen();
-		return new PosixSpawner(null, null).spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of()),
+		return spawner().spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of()),
 				List.of(named("server", server)), new Lineage(1, -1, -1));
+	}
+
+	private static PosixSpawner spawner() {
+		return new PosixSpawner(() -> {
+			throw new AssertionError("the tests give the command");
+		}, new Lineage(1, -1, -1), new ReleaseCheck(null), NativeSpawn.get());
 	}
 
 	private ServerSocketChannel listen() throws IOException {
