@@ -1,12 +1,14 @@
 package dev.grace.demo;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,7 +26,6 @@ import dev.grace.demo.support.RawHttp;
 import dev.grace.demo.support.RawHttp.Response;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -34,9 +35,6 @@ import static org.awaitility.Awaitility.await;
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ObservabilityIT {
-
-	// long enough to outlast the new process's start: the old one drains until it ends
-	private static final long SLOW_MILLIS = 12_000;
 
 	private static final Pattern READY_AFTER = Pattern.compile("Child pid (\\d+) is ready after (\\d+) ms");
 
@@ -92,23 +90,27 @@ class ObservabilityIT {
 		assertThat(Json.number(health, "/components/grace/details/lastRestart/durationMillis")).isPositive();
 
 		// a good restart: the new process reports it, on top of what its parent counted;
-		// a slow request taken by the old process holds its drain for a few seconds
+		// an upload the old process took, half sent, holds its drain until it is finished
 		Files.delete(config);
-		Processes.signal(first, Processes.SIGUSR2);
-		CompletableFuture<Response> slow = CompletableFuture
-			.supplyAsync(() -> HandoverIT.call(() -> RawHttp.get(demo.port(), "/slow?ms=" + SLOW_MILLIS)));
-		await("the old process has the slow request").atMost(DemoProcess.HANDOVER_TIMEOUT)
-			.pollInterval(Duration.ofMillis(20))
-			.until(() -> RawHttp.get(demo.port(), "/").json(),
-					(who) -> Json.number(who, "/pid") == first && Json.number(who, "/slowInFlight") == 1);
-		long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
-		double[] draining = drainSeenBy(second, management);
-		System.out.println("pid " + second + " saw pid " + first + " draining with " + (long) draining[0]
-				+ " connection(s) and " + (long) draining[1] + " request(s) open");
-		assertThat(draining[1]).as("the slow request").isGreaterThanOrEqualTo(1);
-		Response slowResponse = slow.get(90, TimeUnit.SECONDS);
-		assertThat(slowResponse.status()).isEqualTo(200);
-		assertThat(slowResponse.jsonLong("pid")).isEqualTo(first);
+		long second;
+		try (Socket upload = new Socket("127.0.0.1", demo.port())) {
+			upload.setSoTimeout(90_000);
+			OutputStream out = upload.getOutputStream();
+			out.write(("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
+					+ "Content-Length: 8\r\nConnection: close\r\n\r\nhalf").getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			Processes.signal(first, Processes.SIGUSR2);
+			second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			double[] draining = drainSeenBy(second, management);
+			System.out.println("pid " + second + " saw pid " + first + " draining with " + (long) draining[0]
+					+ " connection(s) and " + (long) draining[1] + " request(s) open");
+			assertThat(draining[0]).as("the upload's connection").isGreaterThanOrEqualTo(1);
+			assertThat(draining[1]).as("the upload, still being read").isGreaterThanOrEqualTo(1);
+			out.write("half".getBytes(StandardCharsets.US_ASCII));
+			out.flush();
+			String answer = new String(upload.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+			assertThat(answer).startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\nhalfhalf");
+		}
 		assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 		await("the new process counts the old one's drain").atMost(Duration.ofSeconds(10))
 			.until(() -> metric(management, "grace.drain.duration", "COUNT"), (count) -> count == 1.0);
@@ -124,9 +126,11 @@ class ObservabilityIT {
 		long parentSaw = readyAfterMillis(demo.log(), second);
 		System.out.println("restart duration: new process " + seconds + " s, old process saw it ready after "
 				+ parentSaw + " ms");
-		// the new process's wall clock from the request to its readiness, the old one's
-		// monotonic clock from its restart thread's start to reading the pipe
-		assertThat(seconds * 1000).isGreaterThan(500).isCloseTo(parentSaw, within(1000.0));
+		// The new process times from the request to its readiness (wall clocks), the old
+		// one from its restart thread's start until it read the pipe, which the new process
+		// writes once it has named itself the serving one (a /proc scan, slow on a busy
+		// machine): most of the same time, never more.
+		assertThat(seconds * 1000).isGreaterThan(500).isBetween(parentSaw / 2.0, parentSaw + 100.0);
 
 		String scrape = RawHttp.get(management, "/actuator/prometheus").text();
 		List<String> grace = scrape.lines().filter((line) -> line.startsWith("grace_")).toList();
@@ -178,7 +182,8 @@ class ObservabilityIT {
 	}
 
 	// What the new process shows of the old one's drain, asked over one connection that
-	// the new process took: the old one may still take connections until it stops accepting.
+	// the new process took (the old one may take connections until it stops accepting),
+	// once both figures come from a report: the first may arrive between the two reads.
 	private static double[] drainSeenBy(long pid, int management) {
 		return await("pid " + pid + " shows the drain").atMost(DemoProcess.HANDOVER_TIMEOUT)
 			.pollInterval(Duration.ofMillis(50))
@@ -189,7 +194,7 @@ class ObservabilityIT {
 					}
 					return new double[] { value(http, "grace.drain.connections"), value(http, "grace.drain.requests") };
 				}
-			}, (seen) -> seen != null && seen[1] > 0);
+			}, (seen) -> seen != null && seen[0] > 0 && seen[1] > 0);
 	}
 
 	private static double value(RawHttp http, String name) throws IOException {
