@@ -18,6 +18,8 @@
  * SERVING     signal() / request()                 RESTARTING  worker thread: hooks, read and log the
  *                                                              release (jar, directory), spawn, await
  *                                                              ready
+ * SERVING     signal() / request() without room    SERVING     refused on the caller's thread (409):
+ *             for a new process (memory limit)                 REFUSED report, REFUSED event
  * RESTARTING  signal() / request()                 RESTARTING  refused: a restart is in progress
  * RESTARTING  hook veto, release gone, spawn       SERVING     child stopped and reaped, FAILED event
  *             error, child exits before ready,

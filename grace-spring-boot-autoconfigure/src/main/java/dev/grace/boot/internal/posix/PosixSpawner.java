@@ -43,20 +43,43 @@ public final class PosixSpawner implements Spawner {
 
 	private final NativeSpawn spawn;
 
+	private final MemoryHeadroom memory;
+
 	/**
 	 * Creates the spawner of a process, which remembers the jar it runs now.
 	 * @param command what to run, read again at each restart
 	 * @param lineage this process's lineage
 	 */
 	public PosixSpawner(Supplier<ChildCommand> command, Lineage lineage) {
-		this(command, lineage, ReleaseCheck.ofRunningProcess(command.get()), NativeSpawn.get());
+		this(command, lineage, new MemoryHeadroom(0));
+	}
+
+	/**
+	 * Creates the spawner of a process, which remembers the jar it runs now.
+	 * @param command what to run, read again at each restart
+	 * @param lineage this process's lineage
+	 * @param memory the room a new process needs under a memory limit
+	 */
+	public PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, MemoryHeadroom memory) {
+		this(command, lineage, ReleaseCheck.ofRunningProcess(command.get()), NativeSpawn.get(), memory);
 	}
 
 	PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, ReleaseCheck releases, NativeSpawn spawn) {
+		this(command, lineage, releases, spawn, new MemoryHeadroom(0));
+	}
+
+	PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, ReleaseCheck releases, NativeSpawn spawn,
+			MemoryHeadroom memory) {
 		this.command = command;
 		this.lineage = lineage;
 		this.releases = releases;
 		this.spawn = spawn;
+		this.memory = memory;
+	}
+
+	@Override
+	public void checkRoom() {
+		this.memory.check();
 	}
 
 	@Override
