@@ -193,7 +193,10 @@ public final class Restarter {
 			logger.warn(((trigger == RestartTrigger.SIGNAL) ? "Ignoring SIGUSR2: " : "Refusing a restart by actuator: ")
 					+ reason);
 			if (busy == null) {
-				startThread(() -> publish(Step.REFUSED, -1, reason));
+				startThread(() -> {
+					tell((manager) -> manager.restartRefused(reason));
+					publish(Step.REFUSED, -1, reason);
+				});
 			}
 			throw new RestartRefusedException(reason);
 		}

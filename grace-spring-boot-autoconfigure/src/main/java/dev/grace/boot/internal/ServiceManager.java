@@ -56,6 +56,14 @@ public interface ServiceManager {
 	default void restartFailed(String reason) {
 	}
 
+	/**
+	 * A restart was refused before it began (no room for a new process); this process
+	 * serves on.
+	 * @param reason why
+	 */
+	default void restartRefused(String reason) {
+	}
+
 	/** This process stops for good (not because of a restart). */
 	default void stopping() {
 	}
@@ -94,6 +102,11 @@ public interface ServiceManager {
 			@Override
 			public void restartFailed(String reason) {
 				each((manager) -> manager.restartFailed(reason));
+			}
+
+			@Override
+			public void restartRefused(String reason) {
+				each((manager) -> manager.restartRefused(reason));
 			}
 
 			@Override
