@@ -57,7 +57,7 @@ public class GraceHealthIndicator implements HealthIndicator {
 			Duration duration = switch (own.outcome()) {
 				case SUCCEEDED -> Duration.ofMillis(own.readyAfterMillis());
 				case FAILED -> this.history.failedAfter(own);
-				case IN_PROGRESS -> null;
+				case IN_PROGRESS, REFUSED -> null;
 			};
 			return describe(own.trigger().name(), own.outcome(), own.startedAt().toString(), duration, own.reason(),
 					own.childPid());

@@ -38,7 +38,9 @@ import dev.grace.boot.internal.ServiceManager;
 import dev.grace.boot.internal.posix.ChildCommand;
 import dev.grace.boot.internal.posix.InheritedSockets;
 import dev.grace.boot.internal.posix.Lineage;
+import dev.grace.boot.internal.posix.MemoryHeadroom;
 import dev.grace.boot.internal.posix.NativePosix;
+import dev.grace.boot.internal.posix.OomScoreAdjuster;
 import dev.grace.boot.internal.posix.ParentPipe;
 import dev.grace.boot.internal.posix.PosixSpawner;
 import dev.grace.boot.internal.posix.ServingListeners;
@@ -128,6 +130,7 @@ public final class GraceAutoConfiguration {
 			ObjectProvider<ApplicationAvailability> availability, RestartHistory history, Drain drain) {
 		long pid = ProcessHandle.current().pid();
 		List<ServiceManager> managers = new ArrayList<>();
+		managers.add(new OomScoreAdjuster()); // first: it raises a new process's right after the spawn
 		if (properties.pidFile() != null) {
 			managers.add(new PidFile(properties.pidFile(), "grace.pid-file", pid));
 		}
@@ -154,9 +157,9 @@ public final class GraceAutoConfiguration {
 			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
 			ProcessExit exit, RestartHistory history) {
 		WorkingDirectory directory = WorkingDirectory.atStartup(properties.workingDirectory(), ENV);
-		return new Restarter(
-				new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV, directory), lineage, history::handDown),
-				serving, new ParentPipe(lineage), manager,
+		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV, directory), lineage,
+				new MemoryHeadroom(properties.memoryHeadroom()), history::handDown), serving,
+				new ParentPipe(lineage), manager,
 				new Restarter.Settings(lineage.generation(), properties.readyTimeout(),
 						Restarter.Settings.CHILD_STOP_GRACE),
 				hooks.orderedStream().toList(), publisher::publishEvent,

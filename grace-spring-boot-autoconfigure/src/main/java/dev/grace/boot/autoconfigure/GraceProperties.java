@@ -28,17 +28,29 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * resolved again at each restart: a release symlink such as /srv/app/current. Set it
  * under systemd, whose WorkingDirectory= sets no PWD; by default it is the shell's PWD
  * when that names this process's working directory, else that directory.
+ * @param memoryHeadroom Free memory a restart needs under the process's cgroup memory
+ * limit, as a multiple of this process's resident size: a restart without it is refused,
+ * so that the OOM killer never takes the serving process. 0 turns the check off.
  * @since 0.1.0
  */
 @ConfigurationProperties("grace")
 public record GraceProperties(@DefaultValue("true") boolean enabled, @DefaultValue("60s") Duration readyTimeout,
 		@DefaultValue("30s") Duration drainTimeout, @Nullable Path pidFile,
-		@DefaultValue("auto") SupervisorMode supervisor, @Nullable Path workingDirectory) {
+		@DefaultValue("auto") SupervisorMode supervisor, @Nullable Path workingDirectory,
+		@DefaultValue("1.0") double memoryHeadroom) {
 
 	public GraceProperties {
 		requirePositive("grace.ready-timeout", readyTimeout);
 		requirePositive("grace.drain-timeout", drainTimeout);
 		requireDirectory("grace.working-directory", workingDirectory);
+		requireFactor("grace.memory-headroom", memoryHeadroom);
+	}
+
+	private static void requireFactor(String name, double value) {
+		if (!(value >= 0) || Double.isInfinite(value)) {
+			throw new IllegalArgumentException(name + " must be a factor such as 1.0 (0 turns the check off), but was "
+					+ value);
+		}
 	}
 
 	private static void requireDirectory(String name, @Nullable Path value) {

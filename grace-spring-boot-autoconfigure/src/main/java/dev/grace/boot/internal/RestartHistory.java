@@ -294,7 +294,7 @@ public final class RestartHistory {
 			}
 
 			@Override
-			public void restartRefused(RestartTrigger trigger, String reason) {
+			public void requestRefused(RestartTrigger trigger, String reason) {
 				increment(Outcome.REFUSED, trigger);
 			}
 

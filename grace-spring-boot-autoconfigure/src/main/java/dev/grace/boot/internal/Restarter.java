@@ -27,7 +27,8 @@ import dev.grace.boot.restart.RestartTrigger;
  * child's ({@link #ready()}). The transitions are listed in the package documentation.
  * Anything short of the child's readiness (a veto, a release that is gone, a spawn error,
  * a child that exits or hangs) leaves this process serving, with the child stopped and
- * reaped.
+ * reaped. A restart without room for the new process (memory) is refused before
+ * anything changes.
  */
 public final class Restarter {
 
@@ -178,29 +179,64 @@ public final class Restarter {
 	 * @throws RestartRefusedException when a restart cannot start now
 	 */
 	public RestartReport request(RestartTrigger trigger) {
-		RestartReport report;
-		String refusal;
+		// outside the lock: it reads files of the operating system
+		String noRoom = (state() == RestartState.SERVING) ? noRoom() : null;
+		RestartReport report = null;
+		String busy = null;
 		synchronized (this.lock) {
-			refusal = (this.state != RestartState.SERVING) ? refusal() : null;
-			if (refusal == null) {
-				move(RestartState.SERVING, RestartState.RESTARTING);
-				this.last = RestartReport.started(trigger);
+			if (this.state != RestartState.SERVING) {
+				busy = refusal();
 			}
-			report = this.last;
+			else if (noRoom != null) {
+				this.last = RestartReport.refused(trigger, noRoom);
+			}
+			else {
+				move(RestartState.SERVING, RestartState.RESTARTING);
+				report = RestartReport.started(trigger);
+				this.last = report;
+			}
 		}
-		if (refusal != null) {
+		if (report == null) {
+			String reason = (busy != null) ? busy : noRoom;
 			logger.warn(((trigger == RestartTrigger.SIGNAL) ? "Ignoring SIGUSR2: " : "Refusing a restart by actuator: ")
-					+ refusal + " " + this.where);
-			tell((manager) -> manager.restartRefused(trigger, refusal));
-			throw new RestartRefusedException(refusal);
+					+ reason + " " + this.where);
+			// counted at once, on the asking thread: no manager blocks on it
+			tell((manager) -> manager.requestRefused(trigger, reason));
+			if (busy == null) {
+				startThread(() -> {
+					tell((manager) -> manager.restartRefused(reason));
+					publish(Step.REFUSED, -1, reason);
+				});
+			}
+			throw new RestartRefusedException(reason);
 		}
 		logger.info("Restart requested by " + trigger.label() + " " + this.where);
-		Thread worker = new Thread(() -> run(report), "grace-restart");
-		worker.setDaemon(true);
-		// not the caller's: an actuator request thread carries the web application's loader
-		worker.setContextClassLoader(Restarter.class.getClassLoader());
-		worker.start();
+		RestartReport started = report;
+		startThread(() -> run(started));
 		return report;
+	}
+
+	private @Nullable String noRoom() {
+		try {
+			this.spawner.checkRoom();
+			return null;
+		}
+		catch (RestartRefusedException ex) {
+			return ex.getMessage();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not check the room for a new process; restarting anyway", ex);
+			return null;
+		}
+	}
+
+	// Where user code runs: never on a signal thread
+	private static void startThread(Runnable task) {
+		Thread thread = new Thread(task, "grace-restart");
+		thread.setDaemon(true);
+		// not the caller's: an actuator request thread carries the web application's loader
+		thread.setContextClassLoader(Restarter.class.getClassLoader());
+		thread.start();
 	}
 
 	// guarded by lock

@@ -51,12 +51,14 @@ public interface ServiceManager {
 	}
 
 	/**
-	 * A restart was asked for and refused; nothing changed. Called on the thread that
-	 * asked, a signal thread for SIGUSR2: it must not block.
+	 * A request for a restart was refused, whatever the reason (one under way, a process
+	 * that drains or stops, no room); nothing changed. Called on the thread that asked, a
+	 * signal thread for SIGUSR2: it must not block. A refusal for want of room is also
+	 * told to {@link #restartRefused(String)}, on a thread of its own.
 	 * @param trigger what asked for it
 	 * @param reason why it was refused
 	 */
-	default void restartRefused(RestartTrigger trigger, String reason) {
+	default void requestRefused(RestartTrigger trigger, String reason) {
 	}
 
 	/**
@@ -80,6 +82,14 @@ public interface ServiceManager {
 	 * @param reason why
 	 */
 	default void restartFailed(String reason) {
+	}
+
+	/**
+	 * A restart was refused before it began (no room for a new process); this process
+	 * serves on.
+	 * @param reason why
+	 */
+	default void restartRefused(String reason) {
 	}
 
 	/** This process stops for good (not because of a restart). */
@@ -118,8 +128,8 @@ public interface ServiceManager {
 			}
 
 			@Override
-			public void restartRefused(RestartTrigger trigger, String reason) {
-				each((manager) -> manager.restartRefused(trigger, reason));
+			public void requestRefused(RestartTrigger trigger, String reason) {
+				each((manager) -> manager.requestRefused(trigger, reason));
 			}
 
 			@Override
@@ -135,6 +145,11 @@ public interface ServiceManager {
 			@Override
 			public void restartFailed(String reason) {
 				each((manager) -> manager.restartFailed(reason));
+			}
+
+			@Override
+			public void restartRefused(String reason) {
+				each((manager) -> manager.restartRefused(reason));
 			}
 
 			@Override

@@ -18,6 +18,15 @@ public interface Spawner {
 	NextProcess prepare();
 
 	/**
+	 * Checks, at once, that a new process has room to run beside this one (memory under
+	 * a cgroup limit). Called on the thread that asks for the restart, a signal thread
+	 * too, before anything changes: it reads a few files and runs no user code.
+	 * @throws RestartRefusedException when it has not; the message says why
+	 */
+	default void checkRoom() {
+	}
+
+	/**
 	 * The next process, read and checked, not started yet.
 	 */
 	interface NextProcess {

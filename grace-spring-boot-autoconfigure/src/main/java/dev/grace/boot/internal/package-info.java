@@ -19,8 +19,11 @@
  * SERVING     signal() / request()                 RESTARTING  worker thread: hooks, read and log the
  *                                                              release (jar, directory), spawn, await
  *                                                              ready
- * RESTARTING  signal() / request()                 RESTARTING  refused (the managers are told): a
- *                                                              restart is in progress
+ * SERVING     signal() / request() without room    SERVING     refused on the caller's thread (409):
+ *             for a new process (memory limit)                 REFUSED report, REFUSED event
+ * RESTARTING  signal() / request()                 RESTARTING  refused: a restart is in progress
+ *                                                              (any refusal: the managers are told on
+ *                                                              the caller's thread)
  * RESTARTING  hook veto, release gone, spawn       SERVING     child stopped and reaped, FAILED event
  *             error, child exits before ready,
  *             ready timeout, child exits right

@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param step the step
  * @param childPid the new process's pid, or -1 before it is started
- * @param reason why the restart failed, for {@link Step#FAILED}; null otherwise
+ * @param reason why the restart failed or was refused, for {@link Step#FAILED} and
+ * {@link Step#REFUSED}; null otherwise
  * @since 0.1.0
  */
 public record RestartEvent(Step step, long childPid, @Nullable String reason) {
@@ -25,7 +26,12 @@ public record RestartEvent(Step step, long childPid, @Nullable String reason) {
 		/** This process stopped accepting and finishes what it has; the new one serves. */
 		DRAINING,
 		/** The restart did not happen; this process keeps serving. */
-		FAILED
+		FAILED,
+		/**
+		 * The restart was refused before anything was started, the only step then: no
+		 * room for a new process beside this one (memory); this process keeps serving.
+		 */
+		REFUSED
 
 	}
 

@@ -12,6 +12,11 @@ public enum RestartOutcome {
 	/** The new process is ready and serves; this one drains. */
 	SUCCEEDED,
 	/** No new process took over; this one keeps serving. */
-	FAILED
+	FAILED,
+	/**
+	 * Refused before anything was started: no room for a new process beside this one
+	 * (memory); this one keeps serving.
+	 */
+	REFUSED
 
 }

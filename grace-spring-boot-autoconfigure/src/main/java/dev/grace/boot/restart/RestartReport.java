@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param childPid the new process, -1 before it was started
  * @param readyAfterMillis from the request to the new process's readiness, -1 if never
  * ready
- * @param reason why it failed, null otherwise
+ * @param reason why it failed or was refused, null otherwise
  * @param release the jar and working directory of the new process, null until they were
  * read (just before it is started) or when they could not be used
  * @since 0.1.0
@@ -28,6 +28,16 @@ public record RestartReport(RestartTrigger trigger, Instant startedAt, RestartOu
 	 */
 	public static RestartReport started(RestartTrigger trigger) {
 		return new RestartReport(trigger, Instant.now(), RestartOutcome.IN_PROGRESS, -1, -1, null, null);
+	}
+
+	/**
+	 * A restart refused before anything was started.
+	 * @param trigger what asked for it
+	 * @param why the reason
+	 * @return the report
+	 */
+	public static RestartReport refused(RestartTrigger trigger, String why) {
+		return new RestartReport(trigger, Instant.now(), RestartOutcome.REFUSED, -1, -1, why, null);
 	}
 
 	/**

@@ -85,6 +85,18 @@ class GraceAutoConfigurationTests {
 	}
 
 	@Test
+	void memoryHeadroomIsOneProcessByDefaultAndZeroTurnsTheCheckOff() {
+		this.runner.run((context) -> assertThat(context.getBean(GraceProperties.class).memoryHeadroom()).isEqualTo(1.0));
+		this.runner.withPropertyValues("grace.memory-headroom=0")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.runner.withPropertyValues("grace.memory-headroom=-1").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessage("grace.memory-headroom must be a factor such as 1.0 (0 turns the check off), but was -1.0");
+		});
+	}
+
+	@Test
 	void invalidTimeoutFailsNamingTheProperty() {
 		this.runner.withPropertyValues("grace.ready-timeout=-5s").run((context) -> {
 			assertThat(context).hasFailed();

@@ -22,12 +22,27 @@ import dev.grace.boot.restart.RestartRelease;
 
 /**
  * The operating system of {@link Restarter}, faked: children that become ready or exit
- * when a test says so, a spawner that can refuse the release, fail or hold, a listener
+ * when a test says so, a spawner that can find no room, refuse the release, fail or hold, a listener
  * table and a parent that count what was asked of them (tableflip's {@code testProcess}).
  */
 final class FakeOs {
 
-	final Spawner spawner = this::prepare;
+	final Spawner spawner = new Spawner() {
+
+		@Override
+		public NextProcess prepare() {
+			return FakeOs.this.prepare();
+		}
+
+		@Override
+		public void checkRoom() {
+			RuntimeException refusal = FakeOs.this.noRoom;
+			if (refusal != null) {
+				throw refusal;
+			}
+		}
+
+	};
 
 	final Listeners listeners = new Listeners();
 
@@ -46,6 +61,9 @@ final class FakeOs {
 			"/srv/app/current/app.jar", "/srv/app/releases/2/app.jar", false);
 
 	volatile @Nullable RestartRefusedException releaseRefusal;
+
+	/** Thrown by {@link Spawner#checkRoom()}: a refusal, or a check that broke. */
+	volatile @Nullable RuntimeException noRoom;
 
 	volatile @Nullable CountDownLatch spawnHold;
 

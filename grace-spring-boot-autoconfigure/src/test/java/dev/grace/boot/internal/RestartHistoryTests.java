@@ -40,7 +40,7 @@ class RestartHistoryTests {
 	@Test
 	void theParentHandsDownWhatAskedForTheRestartWhenAndItsCounts() {
 		RestartHistory history = RestartHistory.fromEnvironment(Map.of(), false, this.now::get);
-		history.asServiceManager().restartRefused(RestartTrigger.ACTUATOR, "still starting");
+		history.asServiceManager().requestRefused(RestartTrigger.ACTUATOR, "still starting");
 		history.asServiceManager().restartRequested(RestartReport.started(RestartTrigger.SIGNAL));
 		history.asServiceManager().restartFailed("child exited");
 		RestartReport report = RestartReport.started(RestartTrigger.SIGNAL);
@@ -106,8 +106,8 @@ class RestartHistoryTests {
 		this.now.set(report.startedAt().toEpochMilli() + 1500);
 
 		history.asServiceManager().restartFailed("child pid 7 exited before it was ready (exit code 1)");
-		history.asServiceManager().restartRefused(RestartTrigger.SIGNAL, "a restart is in progress");
-		history.asServiceManager().restartRefused(RestartTrigger.SIGNAL, "a restart is in progress");
+		history.asServiceManager().requestRefused(RestartTrigger.SIGNAL, "a restart is in progress");
+		history.asServiceManager().requestRefused(RestartTrigger.SIGNAL, "a restart is in progress");
 
 		assertThat(history.count(Outcome.FAILED, RestartTrigger.ACTUATOR)).isOne();
 		assertThat(history.count(Outcome.REFUSED, RestartTrigger.SIGNAL)).isEqualTo(2);

@@ -246,6 +246,81 @@ class RestarterTests {
 	}
 
 	@Test
+	void withoutRoomARequestIsRefusedAtOnceAndShownAsRefused() {
+		String noRoom = "not enough memory for a new process: the memory limit of 250 MiB (cgroup /app) leaves "
+				+ "105 MiB, a new process needs about 145 MiB (this process's resident size × grace.memory-headroom 1.0)";
+		this.os.noRoom = new RestartRefusedException(noRoom);
+		Restarter restarter = serving();
+
+		assertThatExceptionOfType(RestartRefusedException.class)
+			.isThrownBy(() -> restarter.request(RestartTrigger.ACTUATOR))
+			.withMessage(noRoom);
+
+		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
+		RestartReport report = restarter.lastRestart();
+		assertThat(report.outcome()).isEqualTo(RestartOutcome.REFUSED);
+		assertThat(report.trigger()).isEqualTo(RestartTrigger.ACTUATOR);
+		assertThat(report.reason()).isEqualTo(noRoom);
+		assertThat(report.childPid()).isEqualTo(-1);
+		assertThat(report.release()).isNull();
+		await().until(() -> !this.events.isEmpty());
+		assertThat(this.events).containsExactly(new RestartEvent(Step.REFUSED, -1, noRoom));
+		assertThat(this.eventThreads).containsExactly("grace-restart");
+		assertThat(this.os.calls).as("nothing started, nobody told of a restart").isEmpty();
+	}
+
+	@Test
+	void withoutRoomASignalIsIgnoredAndOnceThereIsRoomTheRestartRuns() throws Exception {
+		this.os.noRoom = new RestartRefusedException("not enough memory for a new process");
+		Restarter restarter = serving();
+		Thread signalThread = new Thread(restarter::signal, "SIGUSR2 handler");
+
+		signalThread.start();
+		signalThread.join(1000);
+
+		assertThat(restarter.lastRestart().outcome()).isEqualTo(RestartOutcome.REFUSED);
+		assertThat(restarter.lastRestart().trigger()).isEqualTo(RestartTrigger.SIGNAL);
+		await().until(() -> steps().equals(List.of(Step.REFUSED)));
+		assertThat(this.eventThreads).containsOnly("grace-restart");
+		this.os.noRoom = null;
+		this.events.clear();
+		restarter.signal();
+		this.os.nextChild().becomeReady();
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+		assertThat(report.reason()).isNull();
+		assertThat(steps()).containsExactly(Step.REQUESTED, Step.CHILD_STARTED, Step.CHILD_READY, Step.DRAINING);
+	}
+
+	@Test
+	void aRestartUnderWayIsReportedRatherThanTheRoom() throws Exception {
+		Restarter restarter = serving();
+		restarter.request(RestartTrigger.SIGNAL);
+		FakeChild child = this.os.nextChild();
+		await().until(() -> restarter.lastRestart().childPid() == child.pid());
+		this.os.noRoom = new RestartRefusedException("not enough memory for a new process");
+
+		assertThatExceptionOfType(RestartRefusedException.class)
+			.isThrownBy(() -> restarter.request(RestartTrigger.ACTUATOR))
+			.withMessage("a restart is in progress (child pid " + child.pid() + ")");
+
+		assertThat(restarter.lastRestart().outcome()).isEqualTo(RestartOutcome.IN_PROGRESS);
+		child.becomeReady();
+		awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+		assertThat(steps()).doesNotContain(Step.REFUSED);
+	}
+
+	@Test
+	void aRoomCheckThatBreaksDoesNotStopTheRestart() throws Exception {
+		this.os.noRoom = new IllegalStateException("cannot parse memory.max");
+		Restarter restarter = serving();
+
+		restarter.request(RestartTrigger.SIGNAL);
+
+		this.os.nextChild().becomeReady();
+		awaitOutcome(restarter, RestartOutcome.SUCCEEDED);
+	}
+
+	@Test
 	void aSpawnErrorLeavesTheProcessServing() {
 		this.os.spawnFailure = new IllegalStateException("posix_spawnp failed");
 		Restarter restarter = serving();
@@ -483,6 +558,25 @@ class RestarterTests {
 					+ "duration.count=0,duration.millis=0,drain.count=0,drain.millis=0");
 		assertThat(history.count(Outcome.SUCCEEDED, RestartTrigger.ACTUATOR)).as("counted by the new process")
 			.isZero();
+	}
+
+	@Test
+	void aRefusalForWantOfRoomIsCountedLikeAnyOther() {
+		RestartHistory history = RestartHistory.fromEnvironment(Map.of(), false);
+		Restarter restarter = new Restarter(this.os.spawner, this.os.listeners, this.os.parent,
+				ServiceManager.all(List.of(this.os.manager, history.asServiceManager())),
+				new Restarter.Settings(1, this.readyTimeout, Duration.ofMillis(100)), this.hooks, this.events::add,
+				this.exits::incrementAndGet);
+		restarter.ready();
+		this.os.noRoom = new RestartRefusedException("not enough memory for a new process");
+
+		assertThatExceptionOfType(RestartRefusedException.class)
+			.isThrownBy(() -> restarter.request(RestartTrigger.ACTUATOR));
+		restarter.signal();
+
+		assertThat(history.count(Outcome.REFUSED, RestartTrigger.ACTUATOR)).isOne();
+		assertThat(history.count(Outcome.REFUSED, RestartTrigger.SIGNAL)).isOne();
+		assertThat(history.count(Outcome.FAILED, RestartTrigger.ACTUATOR)).isZero();
 	}
 
 }

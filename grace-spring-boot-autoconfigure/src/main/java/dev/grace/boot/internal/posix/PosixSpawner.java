@@ -43,6 +43,8 @@ public final class PosixSpawner implements Spawner {
 
 	private final NativeSpawn spawn;
 
+	private final MemoryHeadroom memory;
+
 	private final Supplier<Map<String, String>> handedDown;
 
 	/**
@@ -51,31 +53,43 @@ public final class PosixSpawner implements Spawner {
 	 * @param lineage this process's lineage
 	 */
 	public PosixSpawner(Supplier<ChildCommand> command, Lineage lineage) {
-		this(command, lineage, Map::of);
+		this(command, lineage, new MemoryHeadroom(0), Map::of);
 	}
 
 	/**
-	 * Creates the spawner of a process that tells the next one about the restart, and
-	 * remembers the jar it runs now.
+	 * Creates the spawner of a process, which remembers the jar it runs now.
 	 * @param command what to run, read again at each restart
 	 * @param lineage this process's lineage
+	 * @param memory the room a new process needs under a memory limit
 	 * @param handedDown more variables for the next process, read as it is started
 	 */
-	public PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, Supplier<Map<String, String>> handedDown) {
-		this(command, lineage, ReleaseCheck.ofRunningProcess(command.get()), NativeSpawn.get(), handedDown);
+	public PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, MemoryHeadroom memory,
+			Supplier<Map<String, String>> handedDown) {
+		this(command, lineage, ReleaseCheck.ofRunningProcess(command.get()), NativeSpawn.get(), memory, handedDown);
 	}
 
 	PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, ReleaseCheck releases, NativeSpawn spawn) {
-		this(command, lineage, releases, spawn, Map::of);
+		this(command, lineage, releases, spawn, new MemoryHeadroom(0), Map::of);
 	}
 
 	PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, ReleaseCheck releases, NativeSpawn spawn,
-			Supplier<Map<String, String>> handedDown) {
+			MemoryHeadroom memory) {
+		this(command, lineage, releases, spawn, memory, Map::of);
+	}
+
+	PosixSpawner(Supplier<ChildCommand> command, Lineage lineage, ReleaseCheck releases, NativeSpawn spawn,
+			MemoryHeadroom memory, Supplier<Map<String, String>> handedDown) {
 		this.command = command;
 		this.lineage = lineage;
 		this.releases = releases;
 		this.spawn = spawn;
+		this.memory = memory;
 		this.handedDown = handedDown;
+	}
+
+	@Override
+	public void checkRoom() {
+		this.memory.check();
 	}
 
 	@Override

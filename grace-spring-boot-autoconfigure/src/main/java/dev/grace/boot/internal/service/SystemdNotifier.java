@@ -118,6 +118,13 @@ public final class SystemdNotifier implements ServiceManager {
 		send("READY=1\nSTATUS=restart failed, still serving: " + reason);
 	}
 
+	// A reload systemd asked for (Type=notify-reload) must end, even when refused
+	@Override
+	public void restartRefused(String reason) {
+		send("RELOADING=1\nMONOTONIC_USEC=" + monotonicMicros());
+		send("READY=1\nSTATUS=restart refused, still serving: " + reason);
+	}
+
 	@Override
 	public void stopping() {
 		ScheduledExecutorService running = this.pinger;

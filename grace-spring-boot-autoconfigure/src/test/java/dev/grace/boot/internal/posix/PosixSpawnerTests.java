@@ -96,7 +96,7 @@ class PosixSpawnerTests {
 		String script = "echo \"$GRACE_RESTART_TRIGGER $GRACE_RESTART_REQUESTED_AT $GRACE_RESTART_TALLY\" > " + out
 				+ "; printf x >&4; exec /bin/sleep 30";
 		PosixSpawner spawner = new PosixSpawner(null, null, new ReleaseCheck(null), NativeSpawn.get(),
-				() -> Map.of("GRACE_RESTART_TRIGGER", "actuator", "GRACE_RESTART_REQUESTED_AT", "1700000000123",
+				new MemoryHeadroom(0), () -> Map.of("GRACE_RESTART_TRIGGER", "actuator", "GRACE_RESTART_REQUESTED_AT", "1700000000123",
 						"GRACE_RESTART_TALLY", "failed.signal=1"));
 
 		PosixChild child = spawner.spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of("PATH", "/bin")),

@@ -82,6 +82,9 @@ class SystemdNotifierTests {
 		notifier.restartFailed("child pid 7 exited before it was ready (exit code 1)");
 		assertThat(next(received))
 			.isEqualTo("READY=1\nSTATUS=restart failed, still serving: child pid 7 exited before it was ready (exit code 1)");
+		notifier.restartRefused("not enough memory for a new process");
+		assertThat(next(received)).startsWith("RELOADING=1\nMONOTONIC_USEC=");
+		assertThat(next(received)).isEqualTo("READY=1\nSTATUS=restart refused, still serving: not enough memory for a new process");
 		notifier.stopping();
 		assertThat(next(received)).isEqualTo("STOPPING=1\nSTATUS=stopping");
 	}
