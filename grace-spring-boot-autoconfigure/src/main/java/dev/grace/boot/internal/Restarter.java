@@ -266,9 +266,10 @@ public final class Restarter {
 		}
 		tell(ServiceManager::stopping);
 		if (running != null) {
-			logger.info("Stopping child pid " + running.pid() + ": this process is stopping during the restart");
+			logger.info("Stopping child pid " + running.pid() + ": this process is stopping during the restart "
+					+ this.where);
 			SpawnedChild.ExitStatus status = running.stop(this.settings.childStopGrace());
-			logger.info("Child pid " + running.pid() + " stopped (" + status + ")");
+			logger.info("Child pid " + running.pid() + " stopped (" + status + ") " + this.where);
 		}
 	}
 
