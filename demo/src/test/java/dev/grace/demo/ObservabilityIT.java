@@ -128,9 +128,9 @@ class ObservabilityIT {
 				+ parentSaw + " ms");
 		// The new process times from the request to its readiness (wall clocks), the old
 		// one from its restart thread's start until it read the pipe, which the new process
-		// writes once it has named itself the serving one (a /proc scan, slow on a busy
-		// machine): most of the same time, never more.
-		assertThat(seconds * 1000).isGreaterThan(500).isBetween(parentSaw / 2.0, parentSaw + 100.0);
+		// writes once it has named itself the serving one (a /proc scan that took seconds
+		// on a busy machine): no JVM starts in half a second, and never more than that.
+		assertThat(seconds * 1000).isBetween(500.0, parentSaw + 100.0);
 
 		String scrape = RawHttp.get(management, "/actuator/prometheus").text();
 		List<String> grace = scrape.lines().filter((line) -> line.startsWith("grace_")).toList();
