@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
@@ -42,9 +41,6 @@ public final class RestartHistory {
 	 * then {@code duration.count=2,duration.millis=47288,drain.count=1,drain.millis=927}.
 	 */
 	public static final String TALLY = "GRACE_RESTART_TALLY";
-
-	/** The variables a parent hands down: none may reach a grandchild. */
-	public static final List<String> VARIABLES = List.of(TRIGGER, REQUESTED_AT, TALLY);
 
 	private static final Log logger = LogFactory.getLog(RestartHistory.class);
 
