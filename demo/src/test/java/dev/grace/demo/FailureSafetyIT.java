@@ -95,7 +95,7 @@ class FailureSafetyIT {
 			GraceStatus failed = restartAndAwaitFailure(demo, pid);
 
 			// SIGTERM first (the JVM's own handler: 143), SIGKILL only if that does not end it
-			assertThat(failed.reason()).contains("was not ready within PT3S (grace.ready-timeout); stopped it")
+			assertThat(failed.reason()).contains("was not ready within 3 s (grace.ready-timeout); stopped it")
 				.containsAnyOf("(exit code 143)", "(killed by signal 9)");
 			assertNoFailures(load.stop());
 			assertThat(demo.livePids()).containsExactly(pid);
