@@ -44,7 +44,7 @@ record EmbeddedDatabase(String product, Kind kind, String location) {
 		return null;
 	}
 
-	// jdbc:h2:[mem:|tcp:|ssl:|zip:|file:|nio:|split:|…]name[;SETTING=value…]
+	// jdbc:h2:[mem:|tcp:|ssl:|zip:|file:|nio:|split:|...]name[;SETTING=value...]
 	private static @Nullable EmbeddedDatabase h2(String rest, String location) {
 		if (rest.startsWith("tcp:") || rest.startsWith("ssl:") || rest.startsWith("zip:")
 				|| rest.startsWith("classpath:")) {
@@ -62,7 +62,7 @@ record EmbeddedDatabase(String product, Kind kind, String location) {
 		return new EmbeddedDatabase("H2", Kind.EXCLUSIVE_FILE, location);
 	}
 
-	// jdbc:hsqldb:[mem:|file:|res:|hsql://|hsqls://|http://|https://]name[;setting=value…]
+	// jdbc:hsqldb:[mem:|file:|res:|hsql://|hsqls://|http://|https://]name[;setting=value...]
 	private static @Nullable EmbeddedDatabase hsqldb(String rest, String location) {
 		if (rest.startsWith("hsql:") || rest.startsWith("hsqls:") || rest.startsWith("http:")
 				|| rest.startsWith("https:") || rest.startsWith("res:")) {
@@ -77,7 +77,7 @@ record EmbeddedDatabase(String product, Kind kind, String location) {
 		return new EmbeddedDatabase("HSQLDB", Kind.EXCLUSIVE_FILE, location);
 	}
 
-	// jdbc:derby:[//host:port/|memory:|directory:|classpath:|jar:]name[;attribute=value…]
+	// jdbc:derby:[//host:port/|memory:|directory:|classpath:|jar:]name[;attribute=value...]
 	private static @Nullable EmbeddedDatabase derby(String rest, String location) {
 		if (rest.startsWith("//") || rest.startsWith("classpath:") || rest.startsWith("jar:")) {
 			return null;
@@ -142,9 +142,9 @@ record EmbeddedDatabase(String product, Kind kind, String location) {
 
 	private String instead() {
 		String server = switch (this.product) {
-			case "H2" -> "H2's TCP server, jdbc:h2:tcp://…";
-			case "HSQLDB" -> "the HSQLDB server, jdbc:hsqldb:hsql://…";
-			default -> "Derby's network server, jdbc:derby://…";
+			case "H2" -> "H2's TCP server, jdbc:h2:tcp://...";
+			case "HSQLDB" -> "the HSQLDB server, jdbc:hsqldb:hsql://...";
+			default -> "Derby's network server, jdbc:derby://...";
 		};
 		return "Use a database server (such as " + server + ") that both processes can connect to during the "
 				+ "restart.";

@@ -92,7 +92,7 @@ public final class ReadyTimeout {
 
 	/**
 	 * The value and where it comes from, for log lines and failure reasons, such as
-	 * {@code 375 s (5 × the 75.0 s this process took to be ready)}.
+	 * {@code 375 s (5 times the 75.0 s this process took to be ready)}.
 	 * @return the description
 	 */
 	@Override
@@ -105,7 +105,7 @@ public final class ReadyTimeout {
 		if (startup == null) {
 			return seconds(value) + " (grace.ready-timeout is not set and this process is not ready yet)";
 		}
-		String times = FACTOR + " × the " + seconds(startup) + " this process took to be ready";
+		String times = FACTOR + " times the " + seconds(startup) + " this process took to be ready";
 		return (value.equals(this.floor)) ? seconds(value) + " (the least it gets; " + times + " is less)"
 				: seconds(value) + " (" + times + ")";
 	}

@@ -25,7 +25,7 @@ class ReadyTimeoutTests {
 
 		assertThat(timeout.value()).isEqualTo(Duration.ofMillis(375_200));
 		assertThat(timeout.isConfigured()).isFalse();
-		assertThat(timeout).hasToString("375.2 s (5 × the 75.0 s this process took to be ready)");
+		assertThat(timeout).hasToString("375.2 s (5 times the 75.0 s this process took to be ready)");
 	}
 
 	@Test
@@ -34,7 +34,7 @@ class ReadyTimeoutTests {
 		timeout.startedIn(Duration.ofMillis(6_300));
 
 		assertThat(timeout.value()).isEqualTo(Duration.ofSeconds(60));
-		assertThat(timeout).hasToString("60 s (the least it gets; 5 × the 6.3 s this process took to be ready is less)");
+		assertThat(timeout).hasToString("60 s (the least it gets; 5 times the 6.3 s this process took to be ready is less)");
 	}
 
 	@Test

@@ -432,10 +432,10 @@ class RestarterTests {
 
 		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
 
-		assertThat((System.nanoTime() - start) / 1_000_000).as("waited 5 × 120 ms").isGreaterThanOrEqualTo(600);
+		assertThat((System.nanoTime() - start) / 1_000_000).as("waited 5 times 120 ms").isGreaterThanOrEqualTo(600);
 		assertThat(slow.stopped).isTrue();
 		assertThat(report.reason()).isEqualTo("child pid " + slow.pid()
-				+ " was not ready within 0.6 s (5 × the 0.1 s this process took to be ready); stopped it"
+				+ " was not ready within 0.6 s (5 times the 0.1 s this process took to be ready); stopped it"
 				+ " (killed by signal 15)");
 		assertThat(restarter.readyTimeout()).isSameAs(timeout);
 	}
