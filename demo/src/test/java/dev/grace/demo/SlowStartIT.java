@@ -23,11 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An application whose start waits 70 s (as one waiting for its database would), with
- * default settings: the new process gets five times as long as the serving one took to be
+ * default settings: the new process gets ten times as long as the serving one took to be
  * ready, so the restart succeeds under the mixed load where a fixed 60 s killed it. At the
  * same time, on a second demo that starts fast, a child that never gets ready is still
  * stopped, at the 60 s floor. The two run side by side: a stuck child of the slow one
- * would only be stopped after five times its 75 s start.
+ * would only be stopped after ten times its 75 s start.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class SlowStartIT {
@@ -81,8 +81,8 @@ class SlowStartIT {
 	private static void restartsWithDefaultSettings(DemoProcess slow) {
 		long slowPid = slow.awaitGeneration(1, SLOW_START).jsonLong("pid");
 		Matcher gives = awaitLine(slow, GIVES, DemoProcess.START_TIMEOUT);
-		assertThat(gives.group(2)).as(gives.group()).startsWith("5 times the ");
-		assertThat(Double.parseDouble(gives.group(1))).as(gives.group()).isGreaterThanOrEqualTo(350);
+		assertThat(gives.group(2)).as(gives.group()).startsWith("10 times the ");
+		assertThat(Double.parseDouble(gives.group(1))).as(gives.group()).isGreaterThanOrEqualTo(700);
 		List<Sample> samples;
 		try (MixedLoad load = new MixedLoad(slow.port(), slow.managementPort(), 2, 1500)) {
 			load.awaitEveryKindServed();

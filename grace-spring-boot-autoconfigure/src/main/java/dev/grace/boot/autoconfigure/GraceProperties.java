@@ -16,7 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * listening sockets given to the new process. Off, Tomcat binds as usual and no signal
  * handler is installed.
  * @param readyTimeout How long a restarted process may take to be fully started before
- * it is stopped and the current one keeps serving. When not set, five times as long as
+ * it is stopped and the current one keeps serving. When not set, ten times as long as
  * the restarting process took to be ready itself (from the JVM's start), at least 60s.
  * @param drainTimeout How long a process that was replaced (or stops) waits for its open
  * connections to finish before closing the rest.

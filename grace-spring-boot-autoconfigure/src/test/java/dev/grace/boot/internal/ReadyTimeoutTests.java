@@ -19,22 +19,22 @@ class ReadyTimeoutTests {
 	}
 
 	@Test
-	void withoutASettingFiveTimesThisProcesssStart() {
+	void withoutASettingTenTimesThisProcesssStart() {
 		ReadyTimeout timeout = ReadyTimeout.derived();
 		timeout.startedIn(Duration.ofMillis(75_040));
 
-		assertThat(timeout.value()).isEqualTo(Duration.ofMillis(375_200));
+		assertThat(timeout.value()).isEqualTo(Duration.ofMillis(750_400));
 		assertThat(timeout.isConfigured()).isFalse();
-		assertThat(timeout).hasToString("375.2 s (5 times the 75.0 s this process took to be ready)");
+		assertThat(timeout).hasToString("750.4 s (10 times the 75.0 s this process took to be ready)");
 	}
 
 	@Test
 	void neverLessThanAMinute() {
 		ReadyTimeout timeout = ReadyTimeout.derived();
-		timeout.startedIn(Duration.ofMillis(6_300));
+		timeout.startedIn(Duration.ofMillis(5_300));
 
 		assertThat(timeout.value()).isEqualTo(Duration.ofSeconds(60));
-		assertThat(timeout).hasToString("60 s (the least it gets; 5 times the 6.3 s this process took to be ready is less)");
+		assertThat(timeout).hasToString("60 s (the least it gets; 10 times the 5.3 s this process took to be ready is less)");
 	}
 
 	@Test
