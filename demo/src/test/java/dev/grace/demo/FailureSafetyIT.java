@@ -96,7 +96,7 @@ class FailureSafetyIT {
 
 			// SIGTERM first, SIGKILL only if that does not end it. The exit code says how far the
 			// child got: 143 before its signal handlers exist (the JVM's own), 0 after
-			assertThat(failed.reason()).contains("was not ready within PT3S (grace.ready-timeout); stopped it")
+			assertThat(failed.reason()).contains("was not ready within 3 s (grace.ready-timeout); stopped it")
 				.containsAnyOf("(exit code 0)", "(exit code 143)", "(killed by signal 9)");
 			assertNoFailures(load.stop());
 			assertThat(demo.livePids()).containsExactly(pid);

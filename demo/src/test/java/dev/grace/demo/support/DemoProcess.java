@@ -136,6 +136,26 @@ public final class DemoProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Starts the demo jar with more jars on its class path, the way Spring Boot lets an
+	 * application take a JDBC driver it was not built with: its {@code PropertiesLauncher}
+	 * with {@code -Dloader.path}.
+	 * @param libraries the jars to add
+	 * @param args extra application arguments
+	 * @return the running demo (not yet ready)
+	 */
+	public static DemoProcess startWithLibraries(List<Path> libraries, String... args) {
+		String path = String.join(",", libraries.stream().map(Path::toString).toList());
+		try {
+			return start(javaExecutable(), List.of(), List.of("-Dloader.path=" + path, "-cp", jar().toString(),
+					"org.springframework.boot.loader.launch.PropertiesLauncher"), freePort(), freePort(), Map.of(),
+					args);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
 	private static DemoProcess start(List<String> wrapper, Path jar, int port, int managementPort,
 			Map<String, String> env, String... args) {
 		return start(javaExecutable(), wrapper, jar, port, managementPort, env, args);
@@ -143,13 +163,19 @@ public final class DemoProcess implements AutoCloseable {
 
 	private static DemoProcess start(String java, List<String> wrapper, Path jar, int port, int managementPort,
 			Map<String, String> env, String... args) {
+		return start(java, wrapper, List.of("-jar", jar.toString()), port, managementPort, env, args);
+	}
+
+	private static DemoProcess start(String java, List<String> wrapper, List<String> launch, int port,
+			int managementPort, Map<String, String> env, String... args) {
 		Processes.init();
 		try {
 			String marker = "--grace.test-run=" + UUID.randomUUID();
 			Path log = Files.createTempFile("grace-demo-", ".log");
 			List<String> command = new ArrayList<>(wrapper);
-			command.addAll(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar.toString(),
-					"--server.port=" + port, "--management.server.port=" + managementPort, marker));
+			command.addAll(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+			command.addAll(launch);
+			command.addAll(List.of("--server.port=" + port, "--management.server.port=" + managementPort, marker));
 			command.addAll(List.of(args));
 			ProcessBuilder builder = new ProcessBuilder(command).directory(log.getParent().toFile())
 				.redirectErrorStream(true)

@@ -8,6 +8,7 @@ import jnr.posix.POSIX;
 import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.info.ConditionalOnEnabledInfoContributor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -25,6 +26,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 import dev.grace.boot.actuate.GraceEndpoint;
 import dev.grace.boot.actuate.GraceHealthIndicator;
@@ -33,6 +35,7 @@ import dev.grace.boot.actuate.GraceMeterBinder;
 import dev.grace.boot.internal.AcceptGate;
 import dev.grace.boot.internal.Drain;
 import dev.grace.boot.internal.RestartHistory;
+import dev.grace.boot.internal.ReadyTimeout;
 import dev.grace.boot.internal.Restarter;
 import dev.grace.boot.internal.ServiceManager;
 import dev.grace.boot.internal.posix.ChildCommand;
@@ -152,16 +155,23 @@ public final class GraceAutoConfiguration {
 	}
 
 	@Bean
+	EmbeddedDatabaseCheck graceEmbeddedDatabaseCheck(ConfigurableListableBeanFactory beans, Environment environment) {
+		return new EmbeddedDatabaseCheck(beans, environment);
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	Restarter graceRestarter(ServingListeners serving, Lineage lineage, GraceProperties properties,
 			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
-			ProcessExit exit, RestartHistory history) {
+			ProcessExit exit, RestartHistory history, EmbeddedDatabaseCheck databases) {
 		WorkingDirectory directory = WorkingDirectory.atStartup(properties.workingDirectory(), ENV);
+		ReadyTimeout readyTimeout = (properties.readyTimeout() != null)
+				? ReadyTimeout.configured(properties.readyTimeout()) : ReadyTimeout.derived();
 		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV, directory), lineage,
 				new MemoryHeadroom(properties.memoryHeadroom()), history::handDown), serving,
 				new ParentPipe(lineage), manager,
-				new Restarter.Settings(lineage.generation(), properties.readyTimeout(),
-						Restarter.Settings.CHILD_STOP_GRACE),
+				new Restarter.Settings(lineage.generation(), readyTimeout, Restarter.Settings.CHILD_STOP_GRACE,
+						databases::exitHint),
 				hooks.orderedStream().toList(), publisher::publishEvent,
 				() -> exit.exit("the new process serves", () -> {
 				}));

@@ -1,6 +1,11 @@
 package dev.grace.boot.autoconfigure;
 
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.Map;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
@@ -11,6 +16,7 @@ import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 
 import dev.grace.boot.internal.ListenerTable;
+import dev.grace.boot.internal.ReadyTimeout;
 import dev.grace.boot.internal.RestartSignals;
 import dev.grace.boot.internal.Restarter;
 
@@ -19,9 +25,12 @@ import dev.grace.boot.internal.Restarter;
  * {@link Restarter} from the moment it exists; it is {@linkplain Restarter#ready()
  * ready} once the application accepts traffic (readiness turns to
  * {@code ACCEPTING_TRAFFIC} right after {@link ApplicationReadyEvent}); it stops when the
- * context closes.
+ * context closes. At {@link ApplicationReadyEvent} it tells the {@link ReadyTimeout} how
+ * long this process took to be ready, and logs the timeout the next process gets.
  */
 class GraceLifecycle implements DisposableBean {
+
+	private static final Log logger = LogFactory.getLog(GraceLifecycle.class);
 
 	private final ApplicationContext context;
 
@@ -43,6 +52,22 @@ class GraceLifecycle implements DisposableBean {
 	void onApplicationReady(ApplicationReadyEvent event) {
 		if (event.getApplicationContext() == this.context) {
 			this.started = true;
+			if (!this.listeners.isEmpty()) {
+				ReadyTimeout timeout = this.restarter.readyTimeout();
+				timeout.startedIn(startup(event));
+				logger.info("A restart gives the new process " + timeout + " to be ready");
+			}
+		}
+	}
+
+	// From the JVM's start, as long as the next process will take from its spawn: the
+	// application's own time taken leaves out the JVM's start and class loading.
+	private static Duration startup(ApplicationReadyEvent event) {
+		try {
+			return Duration.ofMillis(ManagementFactory.getRuntimeMXBean().getUptime());
+		}
+		catch (Throwable ex) { // a runtime without java.management
+			return (event.getTimeTaken() != null) ? event.getTimeTaken() : Duration.ZERO;
 		}
 	}
 

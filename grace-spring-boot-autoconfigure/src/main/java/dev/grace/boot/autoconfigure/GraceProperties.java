@@ -16,7 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * listening sockets given to the new process. Off, Tomcat binds as usual and no signal
  * handler is installed.
  * @param readyTimeout How long a restarted process may take to be fully started before
- * it is stopped and the current one keeps serving.
+ * it is stopped and the current one keeps serving. When not set, ten times as long as
+ * the restarting process took to be ready itself (from the JVM's start), at least 60s.
  * @param drainTimeout How long a process that was replaced (or stops) waits for its open
  * connections to finish before closing the rest.
  * @param pidFile File that always names the serving process: each new process writes it
@@ -34,13 +35,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @since 0.1.0
  */
 @ConfigurationProperties("grace")
-public record GraceProperties(@DefaultValue("true") boolean enabled, @DefaultValue("60s") Duration readyTimeout,
+public record GraceProperties(@DefaultValue("true") boolean enabled, @Nullable Duration readyTimeout,
 		@DefaultValue("30s") Duration drainTimeout, @Nullable Path pidFile,
 		@DefaultValue("auto") SupervisorMode supervisor, @Nullable Path workingDirectory,
 		@DefaultValue("1.0") double memoryHeadroom) {
 
 	public GraceProperties {
-		requirePositive("grace.ready-timeout", readyTimeout);
+		if (readyTimeout != null) {
+			requirePositive("grace.ready-timeout", readyTimeout);
+		}
 		requirePositive("grace.drain-timeout", drainTimeout);
 		requireDirectory("grace.working-directory", workingDirectory);
 		requireFactor("grace.memory-headroom", memoryHeadroom);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -293,6 +294,15 @@ public final class Restarter {
 		return this.settings.generation();
 	}
 
+	/**
+	 * How long a new process may take to be ready; a derived one learns this process's
+	 * own start when it is ready.
+	 * @return the ready timeout
+	 */
+	public ReadyTimeout readyTimeout() {
+		return this.settings.readyTimeout();
+	}
+
 	public long parentPid() {
 		return this.parent.pid();
 	}
@@ -349,7 +359,8 @@ public final class Restarter {
 				fail(report.withChild(spawned.pid()), "cancelled: this process is " + state());
 				return;
 			}
-			logger.info("Started child pid " + spawned.pid() + " with " + sockets + " " + elapsed(start));
+			logger.info("Started child pid " + spawned.pid() + " with " + sockets + "; it has "
+					+ this.settings.readyTimeout() + " to be ready " + elapsed(start));
 			long pid = spawned.pid();
 			tell((manager) -> manager.childStarted(pid));
 			publish(Step.CHILD_STARTED, spawned.pid(), null);
@@ -376,17 +387,28 @@ public final class Restarter {
 	}
 
 	private void await(RestartReport report, SpawnedChild spawned, long start) {
-		Outcome outcome = spawned.awaitReady(this.settings.readyTimeout());
+		ReadyTimeout timeout = this.settings.readyTimeout();
+		Outcome outcome = spawned.awaitReady(timeout.value());
 		switch (outcome.kind()) {
 			case READY -> takeOver(report, spawned, (System.nanoTime() - start) / 1_000_000);
 			case EXITED -> fail(report, "child pid " + spawned.pid() + " exited before it was ready ("
-					+ outcome.status() + "); see its log above");
+					+ outcome.status() + "); see its log above" + exitHint());
 			case TIMED_OUT -> {
 				// SIGTERM first: a child that got ready at the deadline drains what it took
 				SpawnedChild.ExitStatus status = spawned.stop(this.settings.childStopGrace());
-				fail(report, "child pid " + spawned.pid() + " was not ready within " + this.settings.readyTimeout()
-						+ " (grace.ready-timeout); stopped it (" + status + ")");
+				fail(report, "child pid " + spawned.pid() + " was not ready within " + timeout + "; stopped it ("
+						+ status + ")");
 			}
+		}
+	}
+
+	private String exitHint() {
+		try {
+			String hint = this.settings.exitHint().get();
+			return (hint != null) ? ". " + hint : "";
+		}
+		catch (RuntimeException ex) {
+			return "";
 		}
 	}
 
@@ -493,11 +515,25 @@ public final class Restarter {
 	 * @param generation 1 for a process started by hand, +1 per restart
 	 * @param readyTimeout how long a child may take to be ready
 	 * @param childStopGrace how long a child may take to stop on SIGTERM before SIGKILL
+	 * @param exitHint what this process knows that may keep a child from starting (an
+	 * embedded database file it holds open), added to the reason when a child exits
+	 * before it is ready; null when nothing is known
 	 */
-	public record Settings(int generation, Duration readyTimeout, Duration childStopGrace) {
+	public record Settings(int generation, ReadyTimeout readyTimeout, Duration childStopGrace,
+			Supplier<@Nullable String> exitHint) {
 
 		/** The grace a child gets to stop before it is killed. */
 		public static final Duration CHILD_STOP_GRACE = Duration.ofSeconds(10);
+
+		/**
+		 * Settings with a fixed ready timeout and no exit hint.
+		 * @param generation 1 for a process started by hand, +1 per restart
+		 * @param readyTimeout how long a child may take to be ready
+		 * @param childStopGrace how long a child may take to stop on SIGTERM before SIGKILL
+		 */
+		public Settings(int generation, Duration readyTimeout, Duration childStopGrace) {
+			this(generation, ReadyTimeout.configured(readyTimeout), childStopGrace, () -> null);
+		}
 
 	}
 

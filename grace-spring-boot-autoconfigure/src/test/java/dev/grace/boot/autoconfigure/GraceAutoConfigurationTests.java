@@ -31,7 +31,17 @@ class GraceAutoConfigurationTests {
 	void onByDefault() {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(Restarter.class).hasSingleBean(GraceTomcatCustomizer.class);
-			assertThat(context.getBean(GraceProperties.class).readyTimeout()).hasSeconds(60);
+			assertThat(context.getBean(GraceProperties.class).readyTimeout()).isNull();
+			assertThat(context.getBean(Restarter.class).readyTimeout().isConfigured()).isFalse();
+			assertThat(context.getBean(Restarter.class).readyTimeout().value()).hasSeconds(60);
+		});
+	}
+
+	@Test
+	void aReadyTimeoutThatIsSetWins() {
+		this.runner.withPropertyValues("grace.ready-timeout=180s").run((context) -> {
+			assertThat(context.getBean(Restarter.class).readyTimeout().isConfigured()).isTrue();
+			assertThat(context.getBean(Restarter.class).readyTimeout().value()).hasSeconds(180);
 		});
 	}
 

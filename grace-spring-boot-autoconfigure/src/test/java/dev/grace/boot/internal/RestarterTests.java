@@ -364,7 +364,7 @@ class RestarterTests {
 
 		assertThat(slow.stopped).isTrue();
 		assertThat(report.reason()).isEqualTo("child pid " + slow.pid()
-				+ " was not ready within PT0.1S (grace.ready-timeout); stopped it (killed by signal 15)");
+				+ " was not ready within 0.1 s (grace.ready-timeout); stopped it (killed by signal 15)");
 		assertThat(restarter.state()).isEqualTo(RestartState.SERVING);
 	}
 
@@ -577,6 +577,45 @@ class RestarterTests {
 		assertThat(history.count(Outcome.REFUSED, RestartTrigger.ACTUATOR)).isOne();
 		assertThat(history.count(Outcome.REFUSED, RestartTrigger.SIGNAL)).isOne();
 		assertThat(history.count(Outcome.FAILED, RestartTrigger.ACTUATOR)).isZero();
+	}
+
+	@Test
+	void withoutASettingTheChildGetsTenTimesAsLongAsThisProcessTookToBeReady() throws Exception {
+		ReadyTimeout timeout = ReadyTimeout.derived(Duration.ofMillis(100));
+		Restarter restarter = new Restarter(this.os.spawner, this.os.listeners, this.os.parent, this.os.manager,
+				new Restarter.Settings(1, timeout, Duration.ofMillis(100), () -> null), List.of(), this.events::add,
+				this.exits::incrementAndGet);
+		timeout.startedIn(Duration.ofMillis(60));
+		restarter.ready();
+		long start = System.nanoTime();
+		restarter.request(RestartTrigger.SIGNAL);
+		FakeChild slow = this.os.nextChild();
+
+		RestartReport report = awaitOutcome(restarter, RestartOutcome.FAILED);
+
+		assertThat((System.nanoTime() - start) / 1_000_000).as("waited 10 times 60 ms").isGreaterThanOrEqualTo(600);
+		assertThat(slow.stopped).isTrue();
+		assertThat(report.reason()).isEqualTo("child pid " + slow.pid()
+				+ " was not ready within 0.6 s (10 times the 0.1 s this process took to be ready); stopped it"
+				+ " (killed by signal 15)");
+		assertThat(restarter.readyTimeout()).isSameAs(timeout);
+	}
+
+	@Test
+	void aChildThatExitsBeforeReadyIsExplainedByWhatThisProcessKnows() throws Exception {
+		Restarter restarter = new Restarter(this.os.spawner, this.os.listeners, this.os.parent, this.os.manager,
+				new Restarter.Settings(1, ReadyTimeout.configured(Duration.ofSeconds(5)), Duration.ofMillis(100),
+						() -> "This process holds the embedded H2 database jdbc:h2:file:/srv/db open"),
+				List.of(), this.events::add, this.exits::incrementAndGet);
+		restarter.ready();
+		restarter.request(RestartTrigger.SIGNAL);
+		FakeChild broken = this.os.nextChild();
+
+		broken.exit(1);
+
+		assertThat(awaitOutcome(restarter, RestartOutcome.FAILED).reason()).isEqualTo("child pid " + broken.pid()
+				+ " exited before it was ready (exit code 1); see its log above. This process holds the embedded H2"
+				+ " database jdbc:h2:file:/srv/db open");
 	}
 
 }
