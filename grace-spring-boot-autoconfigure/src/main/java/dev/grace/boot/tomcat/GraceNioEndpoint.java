@@ -124,6 +124,9 @@ public class GraceNioEndpoint extends NioEndpoint {
 	// dispatches running on a worker
 	private final AtomicInteger processing = new AtomicInteger();
 
+	// how long asynchronous requests taken before a stop may take to be answered first
+	private static final long ASYNC_ANSWER_MILLIS = 1_000;
+
 	/**
 	 * Makes this endpoint take part in restarts.
 	 * @param name the listener name given to the next process
@@ -277,11 +280,14 @@ public class GraceNioEndpoint extends NioEndpoint {
 	 * @return whether everything taken was processed in time
 	 */
 	public boolean awaitTakenProcessed(long timeoutMillis) {
-		long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+		long start = System.nanoTime();
+		long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+		long asyncDeadline = start + TimeUnit.MILLISECONDS.toNanos(Math.min(ASYNC_ANSWER_MILLIS, timeoutMillis));
 		while (true) {
 			// closed before any event: nothing left to answer
 			this.unread.removeIf((socket) -> !this.connections.containsKey(socket));
-			if (this.unread.isEmpty() && this.processing.get() == 0) {
+			boolean asyncOpen = System.nanoTime() < asyncDeadline && hasAsyncInProgress();
+			if (this.unread.isEmpty() && this.processing.get() == 0 && !asyncOpen) {
 				return true;
 			}
 			if (System.nanoTime() > deadline) {
@@ -297,6 +303,18 @@ public class GraceNioEndpoint extends NioEndpoint {
 				return false;
 			}
 		}
+	}
+
+	// An asynchronous request (WebFlux, an async servlet) keeps its processor on the
+	// connection between dispatches; one that answers soon is answered as before the
+	// stop, a stream or long poll is left to the drain.
+	private boolean hasAsyncInProgress() {
+		for (SocketWrapperBase<NioChannel> connection : this.connections.values()) {
+			if (connection.getCurrentProcessor() != null) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	@Override
