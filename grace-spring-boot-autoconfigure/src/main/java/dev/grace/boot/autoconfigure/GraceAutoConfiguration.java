@@ -54,7 +54,7 @@ import dev.grace.boot.tomcat.GraceTomcatCustomizer;
 @ConditionalOnClass({ Tomcat.class, TomcatWebServerFactory.class, POSIX.class })
 @ConditionalOnBooleanProperty(name = "grace.enabled", matchIfMissing = true)
 @Conditional(OnRestartSupportedCondition.class)
-@EnableConfigurationProperties(GraceProperties.class)
+@EnableConfigurationProperties({ GraceProperties.class, ClassDataProperties.class })
 public final class GraceAutoConfiguration {
 
 	// Read once: the JVM's copy of the environment cannot be changed, the native one is
@@ -114,12 +114,18 @@ public final class GraceAutoConfiguration {
 	}
 
 	@Bean
+	GraceClassData graceClassData(ConfigurableApplicationContext context, ClassDataProperties properties) {
+		return new GraceClassData(context, properties);
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	Restarter graceRestarter(ServingListeners serving, Lineage lineage, GraceProperties properties,
 			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
-			ProcessExit exit) {
+			ProcessExit exit, GraceClassData classData) {
 		WorkingDirectory directory = WorkingDirectory.atStartup(properties.workingDirectory(), ENV);
-		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV, directory), lineage), serving,
+		return new Restarter(new PosixSpawner(classData.commands(() -> ChildCommand.ofCurrentProcess(ENV, directory)),
+				lineage), serving,
 				new ParentPipe(lineage), manager,
 				new Restarter.Settings(lineage.generation(), properties.readyTimeout(),
 						Restarter.Settings.CHILD_STOP_GRACE),
