@@ -66,8 +66,9 @@ public final class ClassDataCache {
 
 	private static final Set<String> CLASS_PATH_OPTIONS = Set.of("-cp", "-classpath", "--class-path");
 
-	// temporary files of a side run that was killed with its parent
-	private static final Duration ABANDONED_AFTER = Duration.ofHours(6);
+	// temporary files of a side run whose parent was killed (a side run takes at most
+	// ClassDataTraining's timeout, 10 minutes, while its parent lives)
+	static final Duration ABANDONED_AFTER = Duration.ofMinutes(30);
 
 	private final Path directory;
 
@@ -320,7 +321,7 @@ public final class ClassDataCache {
 		for (Path marker : markers.subList(Math.min(this.maxEntries, markers.size()), markers.size())) {
 			String name = marker.getFileName().toString();
 			String key = name.substring(0, name.indexOf('.'));
-			for (String suffix : List.of(".aot", ".jsa", ".ok", ".failed", ".log")) {
+			for (String suffix : List.of(".aot", ".jsa", ".ok", ".failed", ".log", ".lock")) {
 				delete(this.directory.resolve(key + suffix));
 			}
 		}

@@ -88,6 +88,7 @@ public final class ClassDataTraining implements AutoCloseable {
 			if (key == null || this.cache.validity(key) == null || isFailed(key)) {
 				return;
 			}
+			this.cache.prune();
 			try (FileChannel channel = FileChannel.open(this.cache.lock(key), StandardOpenOption.CREATE,
 					StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
 				// another process may have trained it while this one waited

@@ -152,7 +152,11 @@ class ClassDataCacheTests {
 					FileTime.fromMillis(earlier + 1000L * keys.size()));
 			keys.add(key);
 		}
+		Path abandoned = Files.writeString(cache.directory().resolve(keys.get(1) + ".tmp4242.aot"), "half");
+		Files.setLastModifiedTime(abandoned, FileTime.fromMillis(
+				System.currentTimeMillis() - ClassDataCache.ABANDONED_AFTER.toMillis() - 1000));
 		cache.prune();
+		assertThat(abandoned).doesNotExist();
 		assertThat(cache.archive(keys.get(0))).doesNotExist();
 		assertThat(cache.archive(keys.get(1))).exists();
 		assertThat(cache.archive(keys.get(2))).exists();
