@@ -127,8 +127,19 @@ public final class DemoProcess implements AutoCloseable {
 	 * @return the running demo (not yet ready)
 	 */
 	public static DemoProcess startOn(Path javaHome, String... args) {
+		return startOn(javaHome, Map.of(), args);
+	}
+
+	/**
+	 * Starts the demo jar on another JDK with more environment.
+	 * @param javaHome the JDK
+	 * @param env extra environment
+	 * @param args extra application arguments
+	 * @return the running demo (not yet ready)
+	 */
+	public static DemoProcess startOn(Path javaHome, Map<String, String> env, String... args) {
 		try {
-			return start(javaHome.resolve("bin/java").toString(), List.of(), jar(), freePort(), freePort(), Map.of(),
+			return start(javaHome.resolve("bin/java").toString(), List.of(), jar(), freePort(), freePort(), env,
 					args);
 		}
 		catch (IOException ex) {
@@ -319,7 +330,9 @@ public final class DemoProcess implements AutoCloseable {
 	private boolean isOurs(Path proc) {
 		try {
 			String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
-			return cmdline.contains(this.marker) && !isZombie(proc);
+			// a side run training the class-data cache never serves
+			return cmdline.contains(this.marker) && !cmdline.contains("-Dgrace.class-data.training=true")
+					&& !isZombie(proc);
 		}
 		catch (IOException ex) {
 			return false; // exited while we looked

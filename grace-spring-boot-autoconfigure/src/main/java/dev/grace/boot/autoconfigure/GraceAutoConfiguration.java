@@ -67,7 +67,7 @@ import dev.grace.boot.tomcat.GraceTomcatCustomizer;
 @ConditionalOnClass({ Tomcat.class, TomcatWebServerFactory.class, POSIX.class })
 @ConditionalOnBooleanProperty(name = "grace.enabled", matchIfMissing = true)
 @Conditional(OnRestartSupportedCondition.class)
-@EnableConfigurationProperties(GraceProperties.class)
+@EnableConfigurationProperties({ GraceProperties.class, ClassDataProperties.class })
 public final class GraceAutoConfiguration {
 
 	// Read once: the JVM's copy of the environment cannot be changed, the native one is
@@ -160,15 +160,20 @@ public final class GraceAutoConfiguration {
 	}
 
 	@Bean
+	GraceClassData graceClassData(ConfigurableApplicationContext context, ClassDataProperties properties) {
+		return new GraceClassData(context, properties);
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	Restarter graceRestarter(ServingListeners serving, Lineage lineage, GraceProperties properties,
 			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
-			ProcessExit exit, RestartHistory history, EmbeddedDatabaseCheck databases) {
+			ProcessExit exit, RestartHistory history, EmbeddedDatabaseCheck databases, GraceClassData classData) {
 		WorkingDirectory directory = WorkingDirectory.atStartup(properties.workingDirectory(), ENV);
 		ReadyTimeout readyTimeout = (properties.readyTimeout() != null)
 				? ReadyTimeout.configured(properties.readyTimeout()) : ReadyTimeout.derived();
-		return new Restarter(new PosixSpawner(() -> ChildCommand.ofCurrentProcess(ENV, directory), lineage,
-				new MemoryHeadroom(properties.memoryHeadroom()), history::handDown), serving,
+		return new Restarter(new PosixSpawner(classData.commands(() -> ChildCommand.ofCurrentProcess(ENV, directory)),
+				lineage, new MemoryHeadroom(properties.memoryHeadroom()), history::handDown), serving,
 				new ParentPipe(lineage), manager,
 				new Restarter.Settings(lineage.generation(), readyTimeout, Restarter.Settings.CHILD_STOP_GRACE,
 						databases::exitHint),

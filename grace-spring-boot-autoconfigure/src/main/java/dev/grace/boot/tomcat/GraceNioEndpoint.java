@@ -89,8 +89,17 @@ public class GraceNioEndpoint extends NioEndpoint {
 	private static final long ACCEPTOR_EXIT_WAIT_MILLIS = 5_000;
 
 	// Once no request is active, what stays open is idle keep-alive connections: the
-	// poller closes those idle this long, as it would at any keep-alive timeout.
+	// poller closes those idle this long, as it would at any keep-alive timeout. A
+	// connection between requests (no processor) gets the short one, so that a process
+	// with nothing in flight leaves at once; one with a request still reading its body
+	// keeps the longer one.
 	private static final long DRAIN_IDLE_MILLIS = 1_000;
+
+	private static final long DRAIN_BETWEEN_REQUESTS_MILLIS = 100;
+
+	// The poller checks read timeouts each time its select returns, by default every
+	// second: while draining, it looks this often.
+	private static final long DRAIN_POLL_MILLIS = 25;
 
 	private volatile ServerSocketChannel serverSocket;
 
@@ -361,12 +370,7 @@ public class GraceNioEndpoint extends NioEndpoint {
 		if (!this.delegate) {
 			stopAccepting();
 			if (this.drainRequested) {
-				for (SocketWrapperBase<NioChannel> connection : getConnections()) {
-					long timeout = connection.getReadTimeout();
-					if (timeout <= 0 || timeout > DRAIN_IDLE_MILLIS) {
-						connection.setReadTimeout(DRAIN_IDLE_MILLIS);
-					}
-				}
+				shortenIdleTimeouts();
 				long left = awaitConnectionsClose(this.drainTimeout.toMillis());
 				if (left <= 0 && !getConnections().isEmpty()) {
 					log.warn("Listener '" + this.listenerName + "': " + getConnections().size()
@@ -376,6 +380,26 @@ public class GraceNioEndpoint extends NioEndpoint {
 		}
 		// the parked acceptor sees the endpoint stop running and leaves quietly
 		super.stopInternal();
+	}
+
+	// Read timeouts are checked by the poller on its own thread only when no data came:
+	// a request that arrives on an idle connection meanwhile is still answered.
+	private void shortenIdleTimeouts() {
+		if (!getConnections().isEmpty()) {
+			setSelectorTimeout(DRAIN_POLL_MILLIS);
+			getSocketProperties().setTimeoutInterval(DRAIN_POLL_MILLIS);
+		}
+		for (SocketWrapperBase<NioChannel> connection : getConnections()) {
+			long idle = (connection.getCurrentProcessor() == null) ? DRAIN_BETWEEN_REQUESTS_MILLIS : DRAIN_IDLE_MILLIS;
+			long timeout = connection.getReadTimeout();
+			if (timeout <= 0 || timeout > idle) {
+				connection.setReadTimeout(idle);
+			}
+		}
+		Poller poller = getPoller();
+		if (poller != null) {
+			poller.getSelector().wakeup();
+		}
 	}
 
 	@Override

@@ -24,6 +24,13 @@ final class PosixChild implements SpawnedChild {
 
 	private static final long PIPE_CLOSED_EXIT_WAIT_MILLIS = 10_000;
 
+	private static final int WNOHANG = 1;
+
+	// A thread blocked in a native call (waitpid) holds up this JVM's exit by 300 ms
+	// (HotSpot's VM_Exit waits for threads in native): the child outlives a process that
+	// was replaced, so it is polled, not waited for.
+	private static final long REAP_POLL_MILLIS = 10;
+
 	private final long pid;
 
 	private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
@@ -150,14 +157,20 @@ final class PosixChild implements SpawnedChild {
 		POSIX posix = NativePosix.get();
 		int[] status = new int[1];
 		while (true) {
-			long result = posix.waitpid(this.pid, status, 0);
+			long result = posix.waitpid(this.pid, status, WNOHANG);
 			if (result == this.pid) {
 				this.exit.complete(ExitStatus.of(status[0]));
 				return;
 			}
-			if (posix.errno() != Errno.EINTR.intValue()) {
+			if (result < 0 && posix.errno() != Errno.EINTR.intValue()) {
 				this.exit.complete(new ExitStatus(-1, -1));
 				return;
+			}
+			try {
+				Thread.sleep(REAP_POLL_MILLIS);
+			}
+			catch (InterruptedException ex) {
+				return; // this process is exiting
 			}
 		}
 	}

@@ -10,10 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.TreeMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import dev.grace.boot.internal.ListeningSocket;
@@ -54,7 +56,7 @@ public final class ProcNet {
 		if (inode < 0) {
 			throw new InvalidListenFdsException("inherited fd " + fd + " is not a socket (it is " + target + ")");
 		}
-		Entry entry = tcpSockets().get(inode);
+		Entry entry = tcpSockets(Set.of(inode)).get(inode);
 		if (entry == null) {
 			throw new InvalidListenFdsException("inherited fd " + fd + " is not a TCP socket (" + target + ")");
 		}
@@ -70,9 +72,10 @@ public final class ProcNet {
 	 * @return the socket, empty if none is found
 	 */
 	public static Optional<ListeningSocket> findListening(InetSocketAddress bound) {
-		Map<Long, Entry> sockets = tcpSockets();
+		Map<Integer, Long> fds = socketFds();
+		Map<Long, Entry> sockets = tcpSockets(new HashSet<>(fds.values()));
 		// lowest descriptor first: a restart being spawned holds higher copies for a moment
-		for (Map.Entry<Integer, Long> fd : socketFds().entrySet()) {
+		for (Map.Entry<Integer, Long> fd : fds.entrySet()) {
 			Entry entry = sockets.get(fd.getValue());
 			if (entry != null && LISTEN.equals(entry.state) && entry.address.getPort() == bound.getPort()
 					&& ListeningSocket.sameAddress(bound.getAddress(), entry.address.getAddress())) {
@@ -124,14 +127,16 @@ public final class ProcNet {
 		return -1;
 	}
 
-	private static Map<Long, Entry> tcpSockets() {
+	// Only the sockets asked for are parsed: a busy machine lists tens of thousands of
+	// connections (TIME_WAIT), and parsing them all took seconds on the restart's path.
+	private static Map<Long, Entry> tcpSockets(Set<Long> inodes) {
 		Map<Long, Entry> result = new HashMap<>();
-		read(Path.of("/proc/self/net/tcp"), result);
-		read(Path.of("/proc/self/net/tcp6"), result);
+		read(Path.of("/proc/self/net/tcp"), inodes, result);
+		read(Path.of("/proc/self/net/tcp6"), inodes, result);
 		return result;
 	}
 
-	private static void read(Path table, Map<Long, Entry> into) {
+	private static void read(Path table, Set<Long> inodes, Map<Long, Entry> into) {
 		List<String> lines;
 		try {
 			lines = Files.readAllLines(table);
@@ -139,12 +144,44 @@ public final class ProcNet {
 		catch (IOException ex) {
 			return; // no IPv6 in this kernel, for example
 		}
+		String[] cols = new String[10];
 		for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-			String[] cols = line.trim().split("\\s+");
-			if (cols.length < 10) {
+			if (!fields(line, cols)) {
 				continue;
 			}
-			into.put(Long.parseLong(cols[9]), new Entry(parseAddress(cols[1]), cols[3]));
+			long inode = parseInode(cols[9]);
+			if (inodes.contains(inode)) {
+				into.put(inode, new Entry(parseAddress(cols[1]), cols[3]));
+			}
+		}
+	}
+
+	// the first cols.length fields separated by spaces, without a regular expression
+	static boolean fields(String line, String[] cols) {
+		int i = 0;
+		int n = line.length();
+		for (int field = 0; field < cols.length; field++) {
+			while (i < n && line.charAt(i) == ' ') {
+				i++;
+			}
+			int start = i;
+			while (i < n && line.charAt(i) != ' ') {
+				i++;
+			}
+			if (start == i) {
+				return false;
+			}
+			cols[field] = line.substring(start, i);
+		}
+		return true;
+	}
+
+	private static long parseInode(String value) {
+		try {
+			return Long.parseLong(value);
+		}
+		catch (NumberFormatException ex) {
+			return -1;
 		}
 	}
 

@@ -127,4 +127,15 @@ class ProcNetTests {
 		return added.get(0);
 	}
 
+	@Test
+	void readsTheFieldsOfATableRowWithoutARegularExpression() {
+		String[] cols = new String[10];
+		assertThat(ProcNet.fields("   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  "
+				+ "1000        0 123456 1 0000000000000000 100 0 0 10 0", cols)).isTrue();
+		assertThat(cols[1]).isEqualTo("0100007F:1F90");
+		assertThat(cols[3]).isEqualTo("0A");
+		assertThat(cols[9]).isEqualTo("123456");
+		assertThat(ProcNet.fields("  sl  local_address", cols)).isFalse();
+	}
+
 }

@@ -1,0 +1,99 @@
+package dev.grace.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.grace.demo.support.DemoProcess;
+import dev.grace.demo.support.Processes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * With no flag from the user, a restarted process on Java 25 starts from the AOT cache a
+ * side run trained once the first process served, as the JVM's own class-loading log
+ * shows; a cache changed after it was written is removed, not used, and the restart
+ * still succeeds.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class ClassDataIT {
+
+	private static final String FROM_THE_CACHE = "source: shared objects file";
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void onJava25RestartedProcessesStartFromTheAotCacheAndAChangedCacheIsIgnored() throws Exception {
+		Path jdk25 = Path.of(System.getProperty("grace.jdk25", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+		Assumptions.assumeTrue(Files.isExecutable(jdk25.resolve("bin/java")),
+				"no JDK 25 at " + jdk25 + " (set -Dgrace.jdk25=<java home>)");
+		Path cache = this.dir.resolve("cache");
+		Path classes = Files.createDirectory(this.dir.resolve("classes"));
+		// only the test logs class loading, each JVM to its own file; the launcher reads
+		// JDK_JAVA_OPTIONS, so the command line and the cache's key stay the user's
+		Map<String, String> env = Map.of("JDK_JAVA_OPTIONS",
+				"-Xlog:class+load=info:file=" + classes.resolve("classes-%p.log"));
+		try (DemoProcess demo = DemoProcess.startOn(jdk25, env, "--grace.class-data.directory=" + cache)) {
+			long first = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
+			demo.awaitLog("training one in a side run", Duration.ofSeconds(30));
+			Path archive = await().atMost(Duration.ofSeconds(150))
+				.pollInterval(Duration.ofMillis(500))
+				.until(() -> trained(cache), (found) -> found != null);
+			assertThat(demo.log()).contains("Class data: AOT cache " + archive + " trained in");
+
+			Processes.signal(first, Processes.SIGUSR2);
+			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
+			assertThat(demo.log()).contains("Class data: the new process uses the AOT cache " + archive);
+			long cold = fromTheCache(classes, first);
+			long warm = fromTheCache(classes, second);
+			System.out.printf("classes from the CDS/AOT cache: generation 1 (cold) %d, generation 2 %d%n", cold,
+					warm);
+			assertThat(warm).as("classes generation 2 loaded from the cache (generation 1: %d)", cold)
+				.isGreaterThan(cold + 2000);
+
+			Files.writeString(archive, "not a cache", StandardOpenOption.APPEND);
+			Processes.signal(second, Processes.SIGUSR2);
+			long third = demo.awaitGeneration(3, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			assertThat(demo.awaitExit(second, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
+			assertThat(demo.log()).contains("changed after it was written: removed");
+			assertThat(fromTheCache(classes, third)).as("classes generation 3 loaded from a cache")
+				.isLessThan(warm - 2000);
+			assertThat(demo.livePids()).containsExactly(third);
+		}
+	}
+
+	private static Path trained(Path cache) throws IOException {
+		if (!Files.isDirectory(cache)) {
+			return null;
+		}
+		try (Stream<Path> files = Files.list(cache)) {
+			List<Path> markers = files.filter((f) -> f.toString().endsWith(".ok")).toList();
+			if (markers.isEmpty()) {
+				return null;
+			}
+			String marker = markers.get(0).toString();
+			return Path.of(marker.substring(0, marker.length() - ".ok".length()) + ".aot");
+		}
+	}
+
+	private static long fromTheCache(Path classes, long pid) throws IOException {
+		try (Stream<String> lines = Files.lines(classes.resolve("classes-" + pid + ".log"))) {
+			return lines.filter((line) -> line.contains(FROM_THE_CACHE)).count();
+		}
+	}
+
+}

@@ -1,0 +1,202 @@
+package dev.grace.boot.internal.classdata;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.grace.boot.internal.posix.ChildCommand;
+import dev.grace.boot.internal.posix.NativePosix;
+
+/**
+ * Trains the class-data cache of this build in a side run, so that the serving process
+ * records nothing and pays nothing: once it serves, when no valid cache exists, the same
+ * command starts again, with the option that writes a cache at exit and
+ * {@code -Dspring.context.exit=onRefresh}, which ends it once its context is refreshed,
+ * before any connector binds or any lifecycle bean starts. It runs at the lowest CPU
+ * priority (nice 19), with nothing inherited but its standard input, and its output in a
+ * log file next to the cache. One side run per build at a time (a file lock); a run that
+ * fails is not repeated for that build. A process that stops ends its side run.
+ */
+public final class ClassDataTraining implements AutoCloseable {
+
+	private static final Log logger = LogFactory.getLog(ClassDataTraining.class);
+
+	static final String EXIT_ON_REFRESH = "-Dspring.context.exit=onRefresh";
+
+	private static final int NICEST = 19;
+
+	private static final int PRIO_PROCESS = 0;
+
+	// the serving process's own notifications and watchdog are not the side run's
+	private static final List<String> NOT_INHERITED = List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID");
+
+	private final ClassDataCache cache;
+
+	private final Supplier<ChildCommand> command;
+
+	private final Duration timeout;
+
+	private volatile @Nullable Thread thread;
+
+	private volatile @Nullable Process process;
+
+	private volatile boolean closed;
+
+	/**
+	 * Creates the training of a process's next command.
+	 * @param cache the cache
+	 * @param command the next process's command, before its class-data options
+	 * @param timeout how long a side run may take
+	 */
+	public ClassDataTraining(ClassDataCache cache, Supplier<ChildCommand> command, Duration timeout) {
+		this.cache = cache;
+		this.command = command;
+		this.timeout = timeout;
+	}
+
+	/**
+	 * Starts a side run in the background when this build has no cache yet.
+	 */
+	public synchronized void start() {
+		if (this.thread != null || this.closed) {
+			return;
+		}
+		Thread thread = new Thread(this::train, "grace-class-data");
+		thread.setDaemon(true);
+		this.thread = thread;
+		thread.start();
+	}
+
+	void train() {
+		try {
+			ChildCommand next = this.command.get();
+			ClassDataCache.Plan plan = this.cache.plan(next);
+			String key = plan.key();
+			if (key == null || this.cache.validity(key) == null || isFailed(key)) {
+				return;
+			}
+			this.cache.prune();
+			try (FileChannel channel = FileChannel.open(this.cache.lock(key), StandardOpenOption.CREATE,
+					StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
+				// another process may have trained it while this one waited
+				if (this.cache.validity(key) == null || this.closed) {
+					return;
+				}
+				run(key, new ChildCommand(plan.argv(), next.env(), next.directory()));
+			}
+		}
+		catch (IOException | RuntimeException ex) {
+			if (!this.closed) {
+				logger.warn("Class data: training failed: " + ex);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private boolean isFailed(String key) {
+		String validity = this.cache.validity(key);
+		return validity != null && validity.startsWith("its training failed");
+	}
+
+	private void run(String key, ChildCommand next) throws IOException, InterruptedException {
+		Path output = this.cache.temporary(key);
+		Path log = this.cache.log(key);
+		ProcessBuilder builder = new ProcessBuilder(argv(next, output)).redirectErrorStream(true)
+			.redirectOutput(log.toFile())
+			.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+		if (next.directory() != null) {
+			builder.directory(next.directory().toFile());
+		}
+		Map<String, String> env = builder.environment();
+		env.clear();
+		env.putAll(next.env());
+		NOT_INHERITED.forEach(env::remove);
+		long started = System.nanoTime();
+		Process process = builder.start();
+		this.process = process;
+		renice(process.pid());
+		logger.info("Class data: no " + this.cache.kind() + " for this build yet; training one in a side run (pid "
+				+ process.pid() + ", nice " + NICEST + ", log " + log + ")");
+		try {
+			if (!process.waitFor(this.timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+				process.destroyForcibly();
+				fail(key, "the side run took longer than " + this.timeout.toSeconds() + " s");
+				return;
+			}
+			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+			if (this.closed) {
+				return;
+			}
+			if (process.exitValue() != 0 || !Files.isRegularFile(output) || Files.size(output) == 0) {
+				fail(key, "the side run exited with " + process.exitValue() + " and wrote "
+						+ (Files.isRegularFile(output) ? Files.size(output) + " bytes" : "no cache"));
+				return;
+			}
+			this.cache.store(key, output);
+			logger.info("Class data: " + this.cache.kind() + " " + this.cache.archive(key) + " trained in "
+					+ millis + " ms (" + ClassDataCache.megabytes(this.cache.archive(key))
+					+ " MB); the next process uses it");
+		}
+		finally {
+			process.destroyForcibly();
+			ClassDataCache.delete(output);
+			ClassDataCache.delete(Path.of(output + ".config")); // JDK 25's recording, if it stayed
+			this.process = null;
+		}
+	}
+
+	private void fail(String key, String why) {
+		this.cache.markFailed(key, why);
+		logger.warn("Class data: training failed, " + why + " (see " + this.cache.log(key)
+				+ "); processes of this build start without a cache");
+	}
+
+	List<String> argv(ChildCommand next, Path output) {
+		List<String> argv = new ArrayList<>(next.argv());
+		// grace.supervisor=off: even with GRACE_SUPERVISOR=on the side run stays itself
+		argv.addAll(1, List.of(this.cache.trainOption() + output, EXIT_ON_REFRESH, ClassDataCache.TRAINING_PROPERTY,
+				"-Dgrace.supervisor=off"));
+		return argv;
+	}
+
+	private static void renice(long pid) {
+		try {
+			NativePosix.get().setpriority(PRIO_PROCESS, (int) pid, NICEST);
+		}
+		catch (RuntimeException | LinkageError ex) {
+			// it runs at normal priority
+		}
+	}
+
+	/**
+	 * Ends the side run, if any: a process that stops leaves no process behind.
+	 */
+	@Override
+	public void close() {
+		this.closed = true;
+		Process process = this.process;
+		if (process != null) {
+			process.destroyForcibly();
+		}
+		Thread thread = this.thread;
+		if (thread != null) {
+			thread.interrupt();
+		}
+	}
+
+}
