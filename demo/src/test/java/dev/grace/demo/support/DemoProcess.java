@@ -327,11 +327,30 @@ public final class DemoProcess implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Whether a process is a side run training the class-data cache: part of the design,
+	 * it never serves and its parent stops it when it stops.
+	 * @param pid the process, as this test sees it
+	 * @return true for a side run
+	 */
+	public static boolean isClassDataTraining(long pid) {
+		try {
+			return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+					StandardCharsets.UTF_8)
+				.contains(CLASS_DATA_TRAINING);
+		}
+		catch (IOException ex) {
+			return false; // exited while we looked
+		}
+	}
+
+	private static final String CLASS_DATA_TRAINING = "-Dgrace.class-data.training=true";
+
 	private boolean isOurs(Path proc) {
 		try {
 			String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
 			// a side run training the class-data cache never serves
-			return cmdline.contains(this.marker) && !cmdline.contains("-Dgrace.class-data.training=true")
+			return cmdline.contains(this.marker) && !cmdline.contains(CLASS_DATA_TRAINING)
 					&& !isZombie(proc);
 		}
 		catch (IOException ex) {
