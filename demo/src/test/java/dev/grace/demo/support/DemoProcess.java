@@ -316,9 +316,15 @@ public final class DemoProcess implements AutoCloseable {
 	 * @return the pids
 	 */
 	public List<Long> livePids() {
+		return pids(false);
+	}
+
+	// with the side runs when everything must go: one left running would end as a zombie
+	// of the test JVM, which is everyone's subreaper here
+	private List<Long> pids(boolean withSideRuns) {
 		try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
 			return procs.filter((p) -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-				.filter(this::isOurs)
+				.filter((p) -> isOurs(p, withSideRuns))
 				.map((p) -> Long.parseLong(p.getFileName().toString()))
 				.toList();
 		}
@@ -346,11 +352,11 @@ public final class DemoProcess implements AutoCloseable {
 
 	private static final String CLASS_DATA_TRAINING = "-Dgrace.class-data.training=true";
 
-	private boolean isOurs(Path proc) {
+	private boolean isOurs(Path proc, boolean withSideRuns) {
 		try {
 			String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
 			// a side run training the class-data cache never serves
-			return cmdline.contains(this.marker) && !cmdline.contains(CLASS_DATA_TRAINING)
+			return cmdline.contains(this.marker) && (withSideRuns || !cmdline.contains(CLASS_DATA_TRAINING))
 					&& !isZombie(proc);
 		}
 		catch (IOException ex) {
@@ -384,7 +390,7 @@ public final class DemoProcess implements AutoCloseable {
 
 	@Override
 	public void close() {
-		List<Long> pids = livePids();
+		List<Long> pids = pids(true);
 		for (long pid : pids) {
 			Processes.signal(pid, Processes.SIGKILL);
 		}
