@@ -32,7 +32,13 @@ class LeakIT {
 	void consecutiveHandoversLeakNothing() throws Exception {
 		int handovers = Integer.getInteger("grace.leak.handovers", 5);
 		List<Figures> figures = new ArrayList<>();
-		try (DemoProcess demo = DemoProcess.start()) {
+		// zombies of the test JVM left by earlier test classes (a class-data side run whose
+		// parent exited is reparented to this subreaper, which reaps only what it awaits)
+		// are not this test's: it fails on zombies its own restarts leave
+		Set<Long> before = zombiesOf(null);
+		// like with like: a generation that maps a class-data archive has a larger RSS by the
+		// archive's size, which is not a leak
+		try (DemoProcess demo = DemoProcess.start("--grace.class-data.enabled=false")) {
 			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
 			for (int generation = 2; generation <= handovers + 1; generation++) {
 				warm(demo);
@@ -51,7 +57,7 @@ class LeakIT {
 					connection.close();
 				}
 				assertThat(demo.livePids()).as("no orphan").containsExactly(next);
-				assertThat(zombiesOf(demo)).as("no zombie").isEmpty();
+				assertThat(zombiesOf(demo)).as("no zombie").isSubsetOf(before);
 				pid = next;
 			}
 			warm(demo);
@@ -124,8 +130,8 @@ class LeakIT {
 	// Zombies this test could have left: children of the test JVM (the subreaper every
 	// orphan of the chain goes to) or of a live process of the demo. Other zombies on a
 	// shared machine are not this test's.
-	private static List<Long> zombiesOf(DemoProcess demo) throws IOException {
-		Set<Long> parents = new HashSet<>(demo.livePids());
+	private static Set<Long> zombiesOf(DemoProcess demo) throws IOException {
+		Set<Long> parents = (demo != null) ? new HashSet<>(demo.livePids()) : new HashSet<>();
 		parents.add(ProcessHandle.current().pid());
 		List<Long> zombies = new ArrayList<>();
 		try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
@@ -143,7 +149,7 @@ class LeakIT {
 				}
 			}
 		}
-		return zombies;
+		return new HashSet<>(zombies);
 	}
 
 	private static void report(List<Figures> figures) throws IOException {
