@@ -53,7 +53,7 @@ class EarlySignalIT {
 					assertThat(demo.log()).as("the demo's log").doesNotContain(JvmCrash.BANNER, "Ignoring SIGUSR2");
 					assertThat(demo.livePids()).as("live processes of the demo").isNotEmpty();
 				})
-				.until(() -> servesGeneration(demo, 2));
+				.until(() -> demo.servesGeneration(2));
 			long next = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 
 			assertThat(next).isNotEqualTo(first);
@@ -103,16 +103,6 @@ class EarlySignalIT {
 		}
 		catch (IOException ex) {
 			return fail("No answer after SIGUSR2 (" + ex + "):\n" + demo.log());
-		}
-	}
-
-	private static boolean servesGeneration(DemoProcess demo, int generation) {
-		try {
-			Response response = RawHttp.get(demo.port(), "/");
-			return response.status() == 200 && response.jsonLong("generation") == generation;
-		}
-		catch (IOException ex) {
-			return false;
 		}
 	}
 

@@ -148,18 +148,8 @@ class WebFluxIT {
 				assertThat(demo.log()).as("the demo's log").doesNotContain(JvmCrash.BANNER);
 				assertThat(demo.livePids()).as("live processes of the demo").isNotEmpty();
 			})
-			.until(() -> servesGeneration(demo, generation));
+			.until(() -> demo.servesGeneration(generation));
 		return demo.awaitGeneration(generation, DemoProcess.HANDOVER_TIMEOUT);
-	}
-
-	private static boolean servesGeneration(DemoProcess demo, int generation) {
-		try {
-			Response response = RawHttp.get(demo.port(), "/");
-			return response.status() == 200 && response.jsonLong("generation") == generation;
-		}
-		catch (IOException ex) {
-			return false;
-		}
 	}
 
 	// The requests the mixed load makes, each checked once, so that a failure under load

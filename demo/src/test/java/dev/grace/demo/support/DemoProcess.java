@@ -292,6 +292,21 @@ public final class DemoProcess implements AutoCloseable {
 	}
 
 	/**
+	 * Whether the main port answers {@code GET /} from the given generation, now.
+	 * @param generation the generation
+	 * @return false when it answers another one or does not answer
+	 */
+	public boolean servesGeneration(int generation) {
+		try {
+			Response response = RawHttp.get(this.port, "/");
+			return response.status() == 200 && response.jsonLong("generation") == generation;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	/**
 	 * Waits for a process of this demo to exit and returns its exit code.
 	 * @param pid the process
 	 * @param timeout how long to wait
