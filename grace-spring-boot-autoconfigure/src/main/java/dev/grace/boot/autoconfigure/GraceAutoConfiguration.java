@@ -114,6 +114,11 @@ public final class GraceAutoConfiguration {
 	}
 
 	@Bean
+	TomcatLongLivedConnections graceLongLivedConnections(GraceProperties properties) {
+		return new TomcatLongLivedConnections(properties.longLived().notice(), properties.longLived().streamTypes());
+	}
+
+	@Bean
 	Drain graceDrain(TomcatDrainProbe probe, Lineage lineage, RestartHistory history) {
 		Drain drain = new Drain(probe, lineage.generation(), history, new UnixDrainChannel());
 		if (lineage.hasParent()) {
@@ -168,7 +173,8 @@ public final class GraceAutoConfiguration {
 	@ConditionalOnMissingBean
 	Restarter graceRestarter(ServingListeners serving, Lineage lineage, GraceProperties properties,
 			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
-			ProcessExit exit, RestartHistory history, EmbeddedDatabaseCheck databases, GraceClassData classData) {
+			ProcessExit exit, RestartHistory history, EmbeddedDatabaseCheck databases, GraceClassData classData,
+			TomcatLongLivedConnections longLived) {
 		WorkingDirectory directory = WorkingDirectory.atStartup(properties.workingDirectory(), ENV);
 		ReadyTimeout readyTimeout = (properties.readyTimeout() != null)
 				? ReadyTimeout.configured(properties.readyTimeout()) : ReadyTimeout.derived();
@@ -179,13 +185,25 @@ public final class GraceAutoConfiguration {
 						databases::exitHint),
 				hooks.orderedStream().toList(), publisher::publishEvent,
 				() -> exit.exit("the new process serves", () -> {
-				}));
+				}), longLived);
 	}
 
 	@Bean
 	GraceLifecycle graceLifecycle(ConfigurableApplicationContext context, Restarter restarter, ProcessExit exit,
 			ServingListeners serving) {
 		return new GraceLifecycle(context, restarter, serving, exit, ENV);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+	@ConditionalOnClass(name = "org.springframework.web.servlet.config.annotation.WebMvcConfigurer")
+	static class WebMvcConfiguration {
+
+		@Bean
+		org.springframework.web.servlet.config.annotation.WebMvcConfigurer graceEndedStreams() {
+			return new EndedStreamsConfigurer();
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -3,6 +3,7 @@ package dev.grace.boot.autoconfigure;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
@@ -32,13 +33,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param memoryHeadroom Free memory a restart needs under the process's cgroup memory
  * limit, as a multiple of this process's resident size: a restart without it is refused,
  * so that the OOM killer never takes the serving process. 0 turns the check off.
+ * @param longLived What happens to connections that outlive a request (WebSocket,
+ * server-sent events, HTTP/2) when a restart hands over.
  * @since 0.1.0
  */
 @ConfigurationProperties("grace")
 public record GraceProperties(@DefaultValue("true") boolean enabled, @Nullable Duration readyTimeout,
 		@DefaultValue("30s") Duration drainTimeout, @Nullable Path pidFile,
 		@DefaultValue("auto") SupervisorMode supervisor, @Nullable Path workingDirectory,
-		@DefaultValue("1.0") double memoryHeadroom) {
+		@DefaultValue("1.0") double memoryHeadroom, @DefaultValue LongLived longLived) {
 
 	public GraceProperties {
 		if (readyTimeout != null) {
@@ -47,6 +50,31 @@ public record GraceProperties(@DefaultValue("true") boolean enabled, @Nullable D
 		requirePositive("grace.drain-timeout", drainTimeout);
 		requireDirectory("grace.working-directory", workingDirectory);
 		requireFactor("grace.memory-headroom", memoryHeadroom);
+	}
+
+	/**
+	 * Connections that outlive a request, at the handover.
+	 *
+	 * @param notice How long the application has, once told of the handover
+	 * (RestartEvent DRAINING), to end its long-lived connections itself; the starter then
+	 * closes the WebSocket sessions left with 1001 Going Away and ends the streams left
+	 * with a well-formed end of the response, so that their clients reconnect to the new
+	 * process. Not waited for when none is open.
+	 * @param streamTypes Content types of asynchronous responses that never end by
+	 * themselves: streams, ended at the handover. Any other response under way (a
+	 * download) is left to finish, bounded by grace.drain-timeout.
+	 * @since 0.1.0
+	 */
+	public record LongLived(@DefaultValue("1s") Duration notice,
+			@DefaultValue({ "text/event-stream", "application/x-ndjson" }) List<String> streamTypes) {
+
+		public LongLived {
+			if (notice == null || notice.isNegative()) {
+				throw new IllegalArgumentException(
+						"grace.long-lived.notice must be a duration such as 1s (0 ends them at once), but was " + notice);
+			}
+		}
+
 	}
 
 	private static void requireFactor(String name, double value) {

@@ -57,6 +57,8 @@ public final class Restarter {
 
 	private final Runnable exit;
 
+	private final LongLivedConnections longLived;
+
 	// how every log line of a step ends: which process, which generation
 	private final String where;
 
@@ -88,6 +90,27 @@ public final class Restarter {
 	 */
 	public Restarter(Spawner spawner, ListenerTable listeners, ParentChannel parent, ServiceManager manager,
 			Settings settings, List<RestartHook> hooks, Consumer<RestartEvent> events, Runnable exit) {
+		this(spawner, listeners, parent, manager, settings, hooks, events, exit, LongLivedConnections.NONE);
+	}
+
+	/**
+	 * Creates the state machine of a process that is starting.
+	 * @param spawner starts the next process
+	 * @param listeners this process's listening sockets
+	 * @param parent the process that started this one
+	 * @param manager whoever manages this service from outside
+	 * @param settings generation and timeouts
+	 * @param hooks run before each restart, in order; one that throws cancels it
+	 * @param events receives each step, on the restart's thread
+	 * @param exit called once this process has stopped accepting after a restart: it must
+	 * close the application (which drains) and exit, without blocking
+	 * @param longLived ended after the handover, once the DRAINING event was published
+	 * and before {@code exit}
+	 */
+	public Restarter(Spawner spawner, ListenerTable listeners, ParentChannel parent, ServiceManager manager,
+			Settings settings, List<RestartHook> hooks, Consumer<RestartEvent> events, Runnable exit,
+			LongLivedConnections longLived) {
+		this.longLived = longLived;
 		this.spawner = spawner;
 		this.listeners = listeners;
 		this.parent = parent;
@@ -439,8 +462,19 @@ public final class Restarter {
 			this.listeners.stopAccepting();
 		}
 		finally {
+			// the application hears first, and may say goodbye to its long-lived clients
 			publish(Step.DRAINING, spawned.pid(), null);
+			endLongLived();
 			this.exit.run();
+		}
+	}
+
+	private void endLongLived() {
+		try {
+			this.longLived.end();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Ending " + this.longLived + " failed; the drain ends them at its timeout " + this.where, ex);
 		}
 	}
 

@@ -28,7 +28,9 @@
  *             error, child exits before ready,
  *             ready timeout, child exits right
  *             after ready
- * RESTARTING  child ready                          DRAINING    stop accepting, then close and exit
+ * RESTARTING  child ready                          DRAINING    stop accepting, DRAINING event, end
+ *                                                              long-lived connections after a notice,
+ *                                                              then close and exit
  * RESTARTING  stop()                               STOPPING    the child is stopped and reaped
  * DRAINING    signal() / request() / stop()        DRAINING    refused / ignored: already exiting
  * STOPPING    anything                             STOPPING    refused / ignored

@@ -23,7 +23,13 @@ public record RestartEvent(Step step, long childPid, @Nullable String reason) {
 		CHILD_STARTED,
 		/** The new process said it is fully started. */
 		CHILD_READY,
-		/** This process stopped accepting and finishes what it has; the new one serves. */
+		/**
+		 * This process handed over: it stopped accepting and finishes what it has; the new
+		 * one serves. The moment to say goodbye to long-lived clients (a last server-sent
+		 * event with {@code retry:}, a WebSocket close with the application's own reason):
+		 * {@code grace.long-lived.notice} later the starter ends what is left, WebSocket
+		 * sessions with 1001 Going Away and streams with a well-formed end.
+		 */
 		DRAINING,
 		/** The restart did not happen; this process keeps serving. */
 		FAILED,

@@ -15,6 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.coyote.AbstractProcessor;
 import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
 import org.apache.tomcat.util.net.NioChannel;
@@ -134,7 +135,7 @@ public class GraceNioEndpoint extends NioEndpoint {
 	private final AtomicInteger processing = new AtomicInteger();
 
 	// how long asynchronous requests taken before a stop may take to be answered first
-	private static final long ASYNC_ANSWER_MILLIS = 1_000;
+	private static final long ASYNC_ANSWER_MILLIS = 500;
 
 	/**
 	 * Makes this endpoint take part in restarts.
@@ -316,10 +317,12 @@ public class GraceNioEndpoint extends NioEndpoint {
 
 	// An asynchronous request (WebFlux, an async servlet) keeps its processor on the
 	// connection between dispatches; one that answers soon is answered as before the
-	// stop, a stream or long poll is left to the drain.
+	// stop, a long poll is left to the drain. A response already under way (a stream)
+	// and an upgraded connection (WebSocket, HTTP/2) have nothing left to answer.
 	private boolean hasAsyncInProgress() {
 		for (SocketWrapperBase<NioChannel> connection : this.connections.values()) {
-			if (connection.getCurrentProcessor() != null) {
+			if (connection.getCurrentProcessor() instanceof AbstractProcessor processor && processor.isAsync()
+					&& !processor.getRequest().getResponse().isCommitted()) {
 				return true;
 			}
 		}
@@ -347,6 +350,7 @@ public class GraceNioEndpoint extends NioEndpoint {
 		}
 		this.drainRequested = true;
 		stopAccepting();
+		goAway();
 	}
 
 	@Override
@@ -421,6 +425,25 @@ public class GraceNioEndpoint extends NioEndpoint {
 	private void handOver() {
 		this.drainRequested = true;
 		stopAccepting();
+		goAway();
+	}
+
+	// HTTP/2 connections get their GOAWAY (the client opens a new connection, to the new
+	// process, for its next stream); the other processors ignore a pause.
+	private void goAway() {
+		Handler<NioChannel> handler = getHandler();
+		if (handler != null) {
+			handler.pause();
+		}
+	}
+
+	/**
+	 * Whether this endpoint stopped accepting: from then on every response closes its
+	 * connection.
+	 * @return true once {@link #stopAccepting()} ran
+	 */
+	public boolean isAcceptingStopped() {
+		return this.acceptingStopped;
 	}
 
 	private void awaitTakenProcessed() {

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.grace.boot.internal.AcceptGate;
 import dev.grace.boot.internal.ListenerTable;
 import dev.grace.boot.internal.ListeningSocket;
@@ -56,7 +58,11 @@ public final class ServingListeners implements ListenerTable {
 	 */
 	public void register(String name, ServerSocketChannel channel, Runnable stopAccepting, Runnable awaitTaken) {
 		this.listeners.removeIf((listener) -> listener.name().equals(name));
-		this.listeners.add(new Listener(name, channel, stopAccepting, awaitTaken));
+		// Found once, while starting: a socket keeps its descriptor while it is open, and
+		// reading /proc/net/tcp on a machine with many connections (TIME_WAIT) takes
+		// long, too long for a restart's path.
+		ListeningSocket socket = ProcNet.findListening(localAddress(channel)).orElse(null);
+		this.listeners.add(new Listener(name, channel, stopAccepting, awaitTaken, socket));
 	}
 
 	/**
@@ -92,7 +98,8 @@ public final class ServingListeners implements ListenerTable {
 				continue;
 			}
 			InetSocketAddress local = localAddress(listener.channel());
-			ListeningSocket socket = ProcNet.findListening(local).orElse(null);
+			ListeningSocket socket = (listener.socket() != null) ? listener.socket()
+					: ProcNet.findListening(local).orElse(null);
 			if (socket == null && listener.channel().isOpen()) {
 				throw new IllegalStateException(
 						"No descriptor found for listener '" + listener.name() + "' on " + local);
@@ -121,7 +128,8 @@ public final class ServingListeners implements ListenerTable {
 		}
 	}
 
-	private record Listener(String name, ServerSocketChannel channel, Runnable stopAccepting, Runnable awaitTaken) {
+	private record Listener(String name, ServerSocketChannel channel, Runnable stopAccepting, Runnable awaitTaken,
+			@Nullable ListeningSocket socket) {
 	}
 
 }
