@@ -189,6 +189,43 @@ class RestarterTests {
 		assertThat(child.stopped).isFalse();
 	}
 
+	/**
+	 * The application hears of the handover (DRAINING) before the long-lived connections
+	 * are ended, so that it can say goodbye first; the process exits after.
+	 */
+	@Test
+	void longLivedConnectionsEndAfterTheDrainingEventAndBeforeTheExit() throws Exception {
+		List<String> order = new CopyOnWriteArrayList<>();
+		Restarter restarter = new Restarter(this.os.spawner, this.os.listeners, this.os.parent, this.os.manager,
+				new Restarter.Settings(1, this.readyTimeout, Duration.ofMillis(100)), this.hooks,
+				(event) -> order.add("event " + event.step()), () -> order.add("exit"),
+				() -> order.add("end long-lived on " + Thread.currentThread().getName()));
+		restarter.ready();
+
+		restarter.request(RestartTrigger.SIGNAL);
+		this.os.nextChild().becomeReady();
+
+		await().until(() -> order.contains("exit"));
+		assertThat(order).containsExactly("event REQUESTED", "event CHILD_STARTED", "event CHILD_READY", "event DRAINING",
+				"end long-lived on grace-restart", "exit");
+	}
+
+	@Test
+	void aFailureToEndLongLivedConnectionsStillExits() throws Exception {
+		Restarter restarter = new Restarter(this.os.spawner, this.os.listeners, this.os.parent, this.os.manager,
+				new Restarter.Settings(1, this.readyTimeout, Duration.ofMillis(100)), this.hooks, this.events::add,
+				this.exits::incrementAndGet, () -> {
+					throw new IllegalStateException("WebSocket container gone");
+				});
+		restarter.ready();
+
+		restarter.request(RestartTrigger.SIGNAL);
+		this.os.nextChild().becomeReady();
+
+		await().until(() -> this.exits.get() == 1);
+		assertThat(restarter.state()).isEqualTo(RestartState.DRAINING);
+	}
+
 	@Test
 	void userCodeNeverRunsOnTheSignalThread() throws Exception {
 		List<String> hookThreads = new CopyOnWriteArrayList<>();

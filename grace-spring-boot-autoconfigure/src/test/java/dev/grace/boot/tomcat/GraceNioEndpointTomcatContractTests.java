@@ -32,6 +32,9 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -68,6 +71,9 @@ import static org.awaitility.Awaitility.await;
 class GraceNioEndpointTomcatContractTests {
 
 	private static final Duration QUICK = Duration.ofSeconds(2);
+
+	private static final java.util.function.Predicate<String> EVENT_STREAM = (type) -> type
+		.startsWith("text/event-stream");
 
 	private static final String PROBE = "Contract test probe (ignore): Tomcat's warnings are captured";
 
@@ -236,6 +242,62 @@ class GraceNioEndpointTomcatContractTests {
 	}
 
 	/**
+	 * A request in flight when the endpoint stops accepting decided on keep-alive when it
+	 * started; its response still says {@code Connection: close} and the connection
+	 * closes after it: {@code Http11Processor.prepareResponse()} calls
+	 * {@code useCompression(request, response)} on the committing thread before it reads
+	 * the {@code Connection} header.
+	 */
+	@Test
+	void aRequestInFlightWhenAcceptingStopsIsAnsweredWithConnectionClose() throws Exception {
+		GateServlet.GATE = new CountDownLatch(1);
+		try (RunningTomcat tomcat = RunningTomcat.start(this.baseDir); Client inFlight = Client.connect(tomcat.port())) {
+			GraceNioEndpoint endpoint = tomcat.endpoint();
+			assertThat(inFlight.get().closesConnection()).as("keep-alive before the stop").isFalse();
+			inFlight.send("/gate");
+			awaitConnectionCount(endpoint, 2);
+			endpoint.stopAccepting();
+			GateServlet.GATE.countDown();
+			Response response = inFlight.response();
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.closesConnection()).as("Connection: close on %s", response.headers()).isTrue();
+			assertThat(inFlight.read()).as("connection closed after the response").isEqualTo(-1);
+			assertThat(this.problems).as("Tomcat warnings and errors").isEmpty();
+		}
+		finally {
+			GateServlet.GATE.countDown();
+		}
+	}
+
+	/**
+	 * An asynchronous response under way with a stream's content type is counted among
+	 * the protocol's waiting processors and ended by {@code timeoutAsync(-1)} through the
+	 * application's timeout handling: the response ends with its last chunk and, the
+	 * endpoint having stopped accepting, the connection closes
+	 * ({@code Http11Processor.dispatchEndRequest()}).
+	 */
+	@Test
+	void aStreamEndsWithItsLastChunkAndItsConnectionClosesOnceAcceptingStopped() throws Exception {
+		try (RunningTomcat tomcat = RunningTomcat.start(this.baseDir); Client stream = Client.connect(tomcat.port())) {
+			GraceHttp11NioProtocol protocol = tomcat.protocol();
+			stream.send("/stream");
+			assertThat(stream.chunkedHead()).contains("content-type: text/event-stream");
+			assertThat(stream.chunk()).isEqualTo("data:hello\n\n");
+			await().atMost(QUICK).until(() -> protocol.streams(EVENT_STREAM) == 1);
+			assertThat(protocol.streams((type) -> type.startsWith("application/json"))).isZero();
+			assertThat(protocol.upgradedConnections()).isZero();
+
+			tomcat.endpoint().stopAccepting();
+			assertThat(protocol.endStreams(EVENT_STREAM)).isEqualTo(1);
+			assertThat(stream.chunk()).as("last chunk").isEmpty();
+			assertThat(stream.read()).as("connection closed after the last chunk").isEqualTo(-1);
+			await().atMost(QUICK).until(() -> protocol.streams(EVENT_STREAM) == 0);
+			assertThat(StreamServlet.timedOut).as("the application's timeout handling ran").isTrue();
+			assertThat(this.problems).as("Tomcat warnings and errors").isEmpty();
+		}
+	}
+
+	/**
 	 * The methods {@link GraceNioEndpoint} overrides or calls exist in Tomcat with the
 	 * signatures it uses, and can be overridden.
 	 */
@@ -263,6 +325,16 @@ class GraceNioEndpointTomcatContractTests {
 		assertThat(method(AbstractEndpoint.class, "awaitConnectionsClose", long.class).getReturnType())
 			.isEqualTo(long.class);
 		assertThat(method(AbstractEndpoint.class, "getConnections").getReturnType()).isEqualTo(Set.class);
+		assertOverridable(org.apache.coyote.http11.AbstractHttp11Protocol.class, "useCompression", boolean.class,
+				Modifier.PUBLIC, org.apache.coyote.Request.class, org.apache.coyote.Response.class);
+		assertOverridable(org.apache.coyote.http11.AbstractHttp11Protocol.class, "createProcessor",
+				org.apache.coyote.Processor.class, Modifier.PROTECTED);
+		assertOverridable(org.apache.coyote.AbstractProtocol.class, "addWaitingProcessor", void.class, Modifier.PUBLIC,
+				org.apache.coyote.Processor.class);
+		assertOverridable(org.apache.coyote.AbstractProtocol.class, "removeWaitingProcessor", void.class,
+				Modifier.PUBLIC, org.apache.coyote.Processor.class);
+		assertOverridable(org.apache.coyote.http11.Http11Processor.class, "dispatchEndRequest",
+				AbstractEndpoint.Handler.SocketState.class, Modifier.PROTECTED);
 		Field acceptor = AbstractEndpoint.class.getDeclaredField("acceptor");
 		assertThat(acceptor.getType()).isEqualTo(Acceptor.class);
 		assertThat(Modifier.isProtected(acceptor.getModifiers())).isTrue();
@@ -373,6 +445,8 @@ class GraceNioEndpointTomcatContractTests {
 			context.addServletMappingDecoded("/", "ok");
 			Tomcat.addServlet(context, "gate", new GateServlet());
 			context.addServletMappingDecoded("/gate", "gate");
+			Tomcat.addServlet(context, "stream", new StreamServlet()).setAsyncSupported(true);
+			context.addServletMappingDecoded("/stream", "stream");
 			try {
 				tomcat.start();
 				// read now: once the server socket is closed the connector reports -1
@@ -392,7 +466,11 @@ class GraceNioEndpointTomcatContractTests {
 		}
 
 		GraceNioEndpoint endpoint() {
-			return ((GraceHttp11NioProtocol) this.connector.getProtocolHandler()).getGraceEndpoint();
+			return protocol().getGraceEndpoint();
+		}
+
+		GraceHttp11NioProtocol protocol() {
+			return (GraceHttp11NioProtocol) this.connector.getProtocolHandler();
 		}
 
 		void stop() throws Exception {
@@ -425,6 +503,47 @@ class GraceNioEndpointTomcatContractTests {
 				Thread.currentThread().interrupt();
 			}
 			super.doGet(request, response);
+		}
+
+	}
+
+	/**
+	 * A server-sent event stream that never ends by itself: one event, then open until
+	 * its asynchronous timeout, which completes it as Spring MVC does for an emitter.
+	 */
+	static class StreamServlet extends HttpServlet {
+
+		static volatile boolean timedOut;
+
+		@Override
+		protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+			timedOut = false;
+			response.setContentType("text/event-stream");
+			AsyncContext async = request.startAsync();
+			async.setTimeout(0);
+			async.addListener(new AsyncListener() {
+
+				@Override
+				public void onTimeout(AsyncEvent event) {
+					timedOut = true;
+					event.getAsyncContext().complete();
+				}
+
+				@Override
+				public void onComplete(AsyncEvent event) {
+				}
+
+				@Override
+				public void onError(AsyncEvent event) {
+				}
+
+				@Override
+				public void onStartAsync(AsyncEvent event) {
+				}
+
+			});
+			response.getOutputStream().write("data:hello\n\n".getBytes(StandardCharsets.UTF_8));
+			response.flushBuffer();
 		}
 
 	}
@@ -493,6 +612,24 @@ class GraceNioEndpointTomcatContractTests {
 
 		int read() throws IOException {
 			return this.in.read();
+		}
+
+		/** The status line and headers of a chunked response, lower case. */
+		String chunkedHead() throws IOException {
+			StringBuilder head = new StringBuilder();
+			for (String line = readLine(); !line.isEmpty(); line = readLine()) {
+				head.append(line.toLowerCase(Locale.ROOT)).append('\n');
+			}
+			assertThat(head).contains("transfer-encoding: chunked");
+			return head.toString();
+		}
+
+		/** One chunk's data; empty for the last chunk, whose trailer is read too. */
+		String chunk() throws IOException {
+			int size = Integer.parseInt(readLine().trim(), 16);
+			byte[] data = this.in.readNBytes(size);
+			assertThat(readLine()).as("end of chunk").isEmpty();
+			return new String(data, StandardCharsets.UTF_8);
 		}
 
 		private String readLine() throws IOException {
