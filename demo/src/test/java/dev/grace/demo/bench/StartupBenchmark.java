@@ -76,9 +76,13 @@ public final class StartupBenchmark {
 				: "17=/usr/lib/jvm/java-17-openjdk-amd64,25=/usr/lib/jvm/temurin-25-jdk-amd64";
 		Path readme = (args.length > 4 && !args[4].equals("-")) ? Path.of(args[4]) : null;
 		Processes.init();
-		Runtime.getRuntime().addShutdownHook(new Thread(StartupBenchmark::closeAll, "close-demos"));
 		Files.createDirectories(out);
 		Path work = Files.createTempDirectory("grace-startup-bench-");
+		// on SIGTERM or Ctrl-C too: main's finally does not run then
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+			closeAll();
+			deleteTree(work);
+		}, "close-demos"));
 		try {
 			StartupReport report = run(work, rounds, loadSeconds, jdks);
 			Files.writeString(out.resolve("startup.md"), report.markdown(), StandardCharsets.UTF_8);
@@ -494,7 +498,8 @@ public final class StartupBenchmark {
 
 	static String loadAverage() {
 		try {
-			return Files.readString(Path.of("/proc/loadavg")).trim();
+			String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+			return String.join(" ", List.of(fields).subList(0, Math.min(3, fields.length)));
 		}
 		catch (IOException ex) {
 			return "?";

@@ -285,8 +285,12 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			throw new IllegalStateException(readme + " has no " + README_START + " … " + README_END);
 		}
 		String block = README_START + "\n" + String.format(Locale.ROOT,
-				"Run %s (commit %s), %d interleaved rounds, %s; load average %s before, %s after.%n%n",
-				this.ended, commit(), this.rounds, machine(), this.loadBefore, this.loadAfter) + summary();
+				"Run %s (commit %s), %d interleaved rounds, %d s load windows, %s; load average %s before, %s after "
+						+ "([`bench/results/startup.md`](bench/results/startup.md) has every figure, "
+						+ "[`startup.json`](bench/results/startup.json) the raw ones).%n%n"
+						+ "![seconds to the first answer and the ratios per JDK and layout](bench/results/startup.png)%n%n",
+				this.ended, commit(), this.rounds, this.loadSeconds, machine(), this.loadBefore, this.loadAfter)
+				+ summary();
 		Files.writeString(readme, text.substring(0, start) + block + text.substring(end), StandardCharsets.UTF_8);
 	}
 
