@@ -148,6 +148,22 @@ public final class DemoProcess implements AutoCloseable {
 	}
 
 	/**
+	 * Starts a given jar on a given JDK, as the startup benchmark does for each JDK and
+	 * layout (the fat jar, or the {@code app.jar} of Boot's extracted layout).
+	 * @param javaHome the JDK
+	 * @param jar the jar to run with {@code java -jar}
+	 * @param port the main port
+	 * @param managementPort the management port
+	 * @param env extra environment
+	 * @param args extra application arguments
+	 * @return the running demo (not yet ready)
+	 */
+	public static DemoProcess startOn(Path javaHome, Path jar, int port, int managementPort, Map<String, String> env,
+			String... args) {
+		return start(javaHome.resolve("bin/java").toString(), List.of(), jar, port, managementPort, env, args);
+	}
+
+	/**
 	 * Starts the demo jar with more jars on its class path, the way Spring Boot lets an
 	 * application take a JDBC driver it was not built with: its {@code PropertiesLauncher}
 	 * with {@code -Dloader.path}.

@@ -1,0 +1,635 @@
+package dev.grace.demo.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import dev.grace.demo.support.DemoProcess;
+import dev.grace.demo.support.MixedLoad;
+import dev.grace.demo.support.MixedLoad.Failure;
+import dev.grace.demo.support.MixedLoad.Kind;
+import dev.grace.demo.support.MixedLoad.Sample;
+import dev.grace.demo.support.Processes;
+import dev.grace.demo.support.RawHttp;
+import dev.grace.demo.support.RawHttp.Response;
+
+/**
+ * The on-demand startup benchmark: for each JDK and layout (the fat jar, Boot's extracted
+ * layout), in one run of interleaved rounds, a cold start, restarts of the same build with
+ * the class-data cache (idle, then under the mixed load), the old process's exit after an
+ * idle handover, and the throughput of a serving process while a class-data side run
+ * trains against one while none does. Writes Markdown, JSON, a chart and, when asked,
+ * the README's table.
+ *
+ * <p>
+ * Arguments: output directory, rounds, load seconds (the window of each throughput
+ * measurement), JDKs as {@code name=javaHome,...}, and the README to rewrite (or
+ * {@code -}).
+ */
+public final class StartupBenchmark {
+
+	static final Duration STEP_TIMEOUT = Duration.ofSeconds(180);
+
+	static final long SLOW_MILLIS = 1500;
+
+	static final int LOAD_WARM_UP_MILLIS = 2000;
+
+	static final String TRAINING_PROPERTY = "-Dgrace.class-data.training=true";
+
+	private static final Pattern STARTED = Pattern
+		.compile("\\s(?:INFO|WARN)\\s+(\\d+)\\s.*Started \\S+ in ([0-9.]+) seconds");
+
+	private static final Pattern TOLD_PARENT = Pattern
+		.compile("^(\\S+)\\s+INFO\\s+\\d+\\s.*Generation \\d+ ready; told parent pid (\\d+)");
+
+	private static final Pattern CLASS_DATA = Pattern.compile("\\s(?:INFO|WARN)\\s+(\\d+)\\s.*Class data: (.*)$");
+
+	// every process started, ended on the way out however the run ends (also on SIGTERM)
+	private static final Set<DemoProcess> open = ConcurrentHashMap.newKeySet();
+
+	private StartupBenchmark() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		Path out = Path.of((args.length > 0) ? args[0] : "bench/results");
+		int rounds = (args.length > 1) ? Integer.parseInt(args[1]) : 4;
+		int loadSeconds = (args.length > 2) ? Integer.parseInt(args[2]) : 15;
+		String jdks = (args.length > 3) ? args[3]
+				: "17=/usr/lib/jvm/java-17-openjdk-amd64,25=/usr/lib/jvm/temurin-25-jdk-amd64";
+		Path readme = (args.length > 4 && !args[4].equals("-")) ? Path.of(args[4]) : null;
+		Processes.init();
+		Files.createDirectories(out);
+		Path work = Files.createTempDirectory("grace-startup-bench-");
+		// on SIGTERM or Ctrl-C too: main's finally does not run then
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+			closeAll();
+			deleteTree(work);
+		}, "close-demos"));
+		try {
+			StartupReport report = run(work, rounds, loadSeconds, jdks);
+			Files.writeString(out.resolve("startup.md"), report.markdown(), StandardCharsets.UTF_8);
+			Files.writeString(out.resolve("startup.json"), report.json(), StandardCharsets.UTF_8);
+			StartupChart.write(out.resolve("startup.png"), report);
+			if (readme != null) {
+				report.rewriteReadme(readme);
+			}
+			System.out.println(report.markdown());
+			log("wrote " + out.resolve("startup.md") + ", startup.json, startup.png"
+					+ ((readme != null) ? " and the table in " + readme : ""));
+		}
+		finally {
+			closeAll();
+			deleteTree(work);
+		}
+	}
+
+	private static StartupReport run(Path work, int rounds, int loadSeconds, String jdks) throws Exception {
+		Instant started = Instant.now();
+		String loadBefore = loadAverage();
+		// copies, so that rebuilding the project while the benchmark runs changes nothing
+		Path fat = Files.createDirectories(work.resolve("fat")).resolve("app.jar");
+		Files.copy(DemoProcess.jar(), fat, StandardCopyOption.COPY_ATTRIBUTES);
+		List<Cell> cells = new ArrayList<>();
+		Map<String, String> versions = new LinkedHashMap<>();
+		for (String jdk : jdks.split(",")) {
+			String[] nameAndHome = jdk.split("=", 2);
+			Path home = Path.of(nameAndHome[1]);
+			versions.put(nameAndHome[0], javaVersion(home));
+			Path extracted = extract(home, fat, work.resolve("extracted-" + nameAndHome[0]));
+			for (Object[] layout : new Object[][] { { "fat jar", fat }, { "extracted", extracted } }) {
+				Cell cell = new Cell("Java " + nameAndHome[0], home, (String) layout[0], (Path) layout[1],
+						Files.createDirectories(work.resolve("class-data-" + cells.size())));
+				Files.setPosixFilePermissions(cell.cacheDirectory(),
+						java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+				cells.add(cell);
+			}
+		}
+		Map<Cell, CellResult> results = new LinkedHashMap<>();
+		cells.forEach((cell) -> results.put(cell, new CellResult(cell)));
+		for (int round = 1; round <= rounds; round++) {
+			for (int i = 0; i < cells.size(); i++) {
+				// rotated, so that no cell always runs first or after the same one
+				Cell cell = cells.get((i + round - 1) % cells.size());
+				CellResult result = results.get(cell);
+				log("round " + round + "/" + rounds + ": " + cell.name());
+				restarts(round, cell, result);
+				throughput(round, cell, result, loadSeconds, work);
+			}
+		}
+		return new StartupReport(started, Instant.now(), rounds, loadSeconds, versions, loadBefore, loadAverage(),
+				List.copyOf(results.values()));
+	}
+
+	/**
+	 * A cold start, then two idle restarts and one under the mixed load, in one chain.
+	 */
+	private static void restarts(int round, Cell cell, CellResult result) throws Exception {
+		int port = DemoProcess.freePort();
+		int managementPort = DemoProcess.freePort();
+		long start = System.nanoTime();
+		DemoProcess demo = start(cell, port, managementPort, cell.cacheDirectory());
+		try {
+			long pid = awaitFirstAnswer(demo, start);
+			double coldMs = (System.nanoTime() - start) / 1e6;
+			// the main port answers a little before Spring logs that it started
+			double startedIn = startedInMs(demo, pid);
+			result.colds.add(new Cold(round, coldMs, startedIn));
+			log(String.format(Locale.ROOT, "  cold start: first answer %.0f ms, Spring says started in %.0f ms", coldMs,
+					startedIn));
+			// the first process of a build with no cache trains one in a side run; the
+			// restarts measured here are those of a build whose cache exists
+			long trainingWait = awaitCache(cell);
+			if (trainingWait > 0) {
+				log("  waited " + trainingWait + " ms for the side run to train the cache");
+			}
+			for (int ordinal = 1; ordinal <= 3; ordinal++) {
+				boolean loaded = ordinal == 3;
+				DemoProcess.pause(2000);
+				long waited = awaitNoSideRun(cell);
+				MixedLoad load = null;
+				if (loaded) {
+					load = new MixedLoad(port, managementPort, 2, SLOW_MILLIS);
+					load.awaitEveryKindServed();
+					DemoProcess.pause(SLOW_MILLIS);
+				}
+				try {
+					Restart restart = restart(demo, pid, ordinal, round, loaded, port, result, waited);
+					result.restarts.add(restart);
+					pid = restart.newPid();
+					log(String.format(Locale.ROOT,
+							"  restart %d%s: signal -> new pid answers %.0f ms, new answers -> old gone %.0f ms "
+									+ "(new ready -> old gone %.0f ms), started in %.0f ms; %s",
+							ordinal, loaded ? " (mixed load)" : " (idle)", restart.signalToServingMs(),
+							restart.servingToOldGoneMs(), restart.readyToOldGoneMs(), restart.startedInMs(),
+							restart.classData()));
+				}
+				finally {
+					if (load != null) {
+						DemoProcess.pause(SLOW_MILLIS);
+						result.addSamples(load.stop(), "restart under load");
+					}
+				}
+			}
+		}
+		finally {
+			close(demo);
+		}
+	}
+
+	private static Restart restart(DemoProcess demo, long oldPid, int ordinal, int round, boolean loaded, int port,
+			CellResult result, long waitedForTrainingMs) throws Exception {
+		long signal = System.nanoTime();
+		Processes.signal(oldPid, Processes.SIGUSR2);
+		long deadline = signal + STEP_TIMEOUT.toNanos();
+		long newPid = -1;
+		while (newPid < 0) {
+			if (System.nanoTime() > deadline) {
+				throw new IllegalStateException("No new process answered within " + STEP_TIMEOUT + "\n" + demo.log());
+			}
+			try {
+				Response response = RawHttp.get(port, "/");
+				if (response.status() != 200) {
+					result.probeFailure("probe GET / answered " + response.status());
+				}
+				else if (response.jsonLong("pid") != oldPid) {
+					newPid = response.jsonLong("pid");
+					break;
+				}
+			}
+			catch (IOException ex) {
+				result.probeFailure("probe GET /: " + ex);
+			}
+			Thread.sleep(10);
+		}
+		long serving = System.nanoTime();
+		while (isAlive(oldPid)) {
+			if (System.nanoTime() - serving > STEP_TIMEOUT.toNanos()) {
+				throw new IllegalStateException("Old pid " + oldPid + " still alive after " + STEP_TIMEOUT);
+			}
+			Thread.sleep(2);
+		}
+		long gone = System.nanoTime();
+		Instant goneAt = Instant.now();
+		int exit = demo.awaitExit(oldPid, Duration.ofSeconds(30)).orElse(-1);
+		double startedIn = startedInMs(demo, newPid);
+		String log = demo.log();
+		String classData = classDataLine(log, oldPid);
+		return new Restart(round, ordinal, loaded, oldPid, newPid, (serving - signal) / 1e6, (gone - serving) / 1e6,
+				readyToGoneMs(log, oldPid, goneAt), startedIn, classData,
+				classData.startsWith("the new process uses"), exit, waitedForTrainingMs);
+	}
+
+	/**
+	 * Requests per second of a serving process under the mixed load while a side run
+	 * trains its class-data cache (an empty cache directory), and of the same while none
+	 * does (the cell's trained cache), in the order that alternates every round.
+	 */
+	private static void throughput(int round, Cell cell, CellResult result, int loadSeconds, Path work)
+			throws Exception {
+		boolean trainingFirst = round % 2 == 1;
+		for (boolean training : trainingFirst ? new boolean[] { true, false } : new boolean[] { false, true }) {
+			Path directory = training ? Files.createTempDirectory(work, "class-data-empty-") : cell.cacheDirectory();
+			int port = DemoProcess.freePort();
+			int managementPort = DemoProcess.freePort();
+			DemoProcess demo = start(cell, port, managementPort, directory);
+			try {
+				// ready on both ports, as a client's load balancer would see it
+				demo.awaitGeneration(1, STEP_TIMEOUT);
+				if (training) {
+					awaitSideRun(directory, Duration.ofSeconds(30));
+				}
+				MixedLoad load = new MixedLoad(port, managementPort, 2, SLOW_MILLIS);
+				int withSideRun = 0;
+				int polls = 0;
+				long windowStart = LOAD_WARM_UP_MILLIS * 1_000_000L;
+				long windowEnd = windowStart + loadSeconds * 1_000_000_000L;
+				List<Sample> samples;
+				try {
+					while (System.nanoTime() - load.startNanos() < windowEnd) {
+						if (System.nanoTime() - load.startNanos() >= windowStart) {
+							polls++;
+							withSideRun += sideRuns(directory).isEmpty() ? 0 : 1;
+						}
+						Thread.sleep(200);
+					}
+				}
+				finally {
+					samples = load.stop();
+					result.addSamples(samples, training ? "throughput, training" : "throughput, not training");
+				}
+				long served = samples.stream()
+					.filter((s) -> !s.failed() && s.kind() != Kind.SLOW && s.kind() != Kind.HEALTH)
+					.filter((s) -> s.endNanos() >= windowStart && s.endNanos() < windowEnd)
+					.count();
+				double rps = served / (double) loadSeconds;
+				double coverage = (polls == 0) ? 0 : withSideRun / (double) polls;
+				result.throughputs.add(new Throughput(round, training, rps, coverage, served));
+				log(String.format(Locale.ROOT, "  throughput %s: %.0f req/s (side run alive in %.0f %% of the window)",
+						training ? "while a side run trains" : "while none does", rps, coverage * 100));
+			}
+			finally {
+				close(demo);
+				if (training) {
+					deleteTree(directory);
+				}
+			}
+		}
+	}
+
+	private static DemoProcess start(Cell cell, int port, int managementPort, Path cacheDirectory) {
+		DemoProcess demo = DemoProcess.startOn(cell.javaHome(), cell.jar(), port, managementPort,
+				Map.of("_JAVA_SR_SIGNUM", "39"), "--grace.class-data.directory=" + cacheDirectory);
+		open.add(demo);
+		return demo;
+	}
+
+	private static void close(DemoProcess demo) {
+		try {
+			demo.close();
+		}
+		finally {
+			open.remove(demo);
+		}
+	}
+
+	private static void closeAll() {
+		for (DemoProcess demo : List.copyOf(open)) {
+			try {
+				close(demo);
+			}
+			catch (RuntimeException ex) {
+				System.err.println("closing a demo: " + ex);
+			}
+		}
+	}
+
+	/** Polls GET / until it answers 200; returns the pid that answered. */
+	private static long awaitFirstAnswer(DemoProcess demo, long start) throws InterruptedException {
+		while (System.nanoTime() - start < STEP_TIMEOUT.toNanos()) {
+			try {
+				Response response = RawHttp.get(demo.port(), "/");
+				if (response.status() == 200) {
+					return response.jsonLong("pid");
+				}
+			}
+			catch (IOException ex) {
+				// not listening yet
+			}
+			if (!Processes.isAlive(demo.firstPid())) {
+				throw new IllegalStateException("The demo exited:\n" + demo.log());
+			}
+			Thread.sleep(10);
+		}
+		throw new IllegalStateException("No answer within " + STEP_TIMEOUT + ":\n" + demo.log());
+	}
+
+	/** Waits for the cell's cache (or its failure) and for no side run; returns the wait. */
+	private static long awaitCache(Cell cell) throws Exception {
+		long start = System.nanoTime();
+		while (true) {
+			boolean done;
+			try (Stream<Path> files = Files.list(cell.cacheDirectory())) {
+				done = files.anyMatch((f) -> f.toString().endsWith(".ok") || f.toString().endsWith(".failed"));
+			}
+			if (done && sideRuns(cell.cacheDirectory()).isEmpty()) {
+				long waited = (System.nanoTime() - start) / 1_000_000;
+				return (waited < 50) ? 0 : waited;
+			}
+			if (System.nanoTime() - start > STEP_TIMEOUT.toNanos()) {
+				throw new IllegalStateException("No class-data cache in " + cell.cacheDirectory() + " after "
+						+ STEP_TIMEOUT);
+			}
+			Thread.sleep(100);
+		}
+	}
+
+	private static long awaitNoSideRun(Cell cell) throws InterruptedException {
+		long start = System.nanoTime();
+		while (!sideRuns(cell.cacheDirectory()).isEmpty()) {
+			if (System.nanoTime() - start > STEP_TIMEOUT.toNanos()) {
+				throw new IllegalStateException("A side run still trains after " + STEP_TIMEOUT);
+			}
+			Thread.sleep(100);
+		}
+		return (System.nanoTime() - start) / 1_000_000;
+	}
+
+	private static void awaitSideRun(Path directory, Duration timeout) throws InterruptedException {
+		long start = System.nanoTime();
+		while (sideRuns(directory).isEmpty() && System.nanoTime() - start < timeout.toNanos()) {
+			Thread.sleep(20);
+		}
+	}
+
+	/** Live side runs training a cache in the given directory. */
+	static List<Long> sideRuns(Path cacheDirectory) {
+		String directoryArgument = "--grace.class-data.directory=" + cacheDirectory;
+		try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+			return procs.filter((p) -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+				.filter((p) -> {
+					try {
+						String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
+						return cmdline.contains(TRAINING_PROPERTY) && cmdline.contains(directoryArgument + "\0")
+								&& isAlive(Long.parseLong(p.getFileName().toString()));
+					}
+					catch (IOException ex) {
+						return false;
+					}
+				})
+				.map((p) -> Long.parseLong(p.getFileName().toString()))
+				.toList();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Alive and not a zombie: a zombie has exited, it only waits to be reaped. */
+	static boolean isAlive(long pid) {
+		try {
+			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+			return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	/** What Spring logged as "Started … in" for a pid, waiting a little for the line. */
+	static double startedInMs(DemoProcess demo, long pid) throws InterruptedException {
+		long start = System.nanoTime();
+		double found = startedInMs(demo.log(), pid);
+		while (Double.isNaN(found) && System.nanoTime() - start < 10_000_000_000L) {
+			Thread.sleep(50);
+			found = startedInMs(demo.log(), pid);
+		}
+		return found;
+	}
+
+	/**
+	 * From the new process logging that it is ready and told its parent, to the parent
+	 * gone (the log's clock, to the millisecond); NaN when the line is missing.
+	 */
+	static double readyToGoneMs(String log, long oldPid, Instant goneAt) {
+		for (String line : log.split("\n")) {
+			Matcher m = TOLD_PARENT.matcher(line);
+			if (m.find() && Long.parseLong(m.group(2)) == oldPid) {
+				try {
+					Instant ready = Instant.parse(m.group(1));
+					return Duration.between(ready, goneAt).toNanos() / 1e6;
+				}
+				catch (RuntimeException ex) {
+					return Double.NaN;
+				}
+			}
+		}
+		return Double.NaN;
+	}
+
+	static double startedInMs(String log, long pid) {
+		double found = Double.NaN;
+		for (String line : log.split("\n")) {
+			Matcher m = STARTED.matcher(line);
+			if (m.find() && Long.parseLong(m.group(1)) == pid) {
+				found = Double.parseDouble(m.group(2)) * 1000;
+			}
+		}
+		return found;
+	}
+
+	/** What the old process logged about the new one's class data. */
+	static String classDataLine(String log, long oldPid) {
+		String found = "(no class-data line)";
+		for (String line : log.split("\n")) {
+			Matcher m = CLASS_DATA.matcher(line);
+			if (m.find() && Long.parseLong(m.group(1)) == oldPid && !m.group(2).contains("training one")
+					&& !m.group(2).contains(" trained in ")) {
+				found = m.group(2).trim();
+			}
+		}
+		return found;
+	}
+
+	private static Path extract(Path javaHome, Path fat, Path destination) throws Exception {
+		String output = run(List.of(javaHome.resolve("bin/java").toString(), "-Djarmode=tools", "-jar", fat.toString(),
+				"extract", "--destination", destination.toString()));
+		Path jar = destination.resolve(fat.getFileName());
+		if (!Files.isRegularFile(jar)) {
+			throw new IllegalStateException("extract wrote no " + jar + ":\n" + output);
+		}
+		return jar;
+	}
+
+	private static String javaVersion(Path javaHome) throws Exception {
+		return run(List.of(javaHome.resolve("bin/java").toString(), "-version")).trim().replace("\n", "; ");
+	}
+
+	static String run(List<String> command) throws Exception {
+		Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+		try {
+			String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
+				throw new IllegalStateException(command + " failed:\n" + output);
+			}
+			return output;
+		}
+		finally {
+			process.destroyForcibly();
+		}
+	}
+
+	static String loadAverage() {
+		try {
+			String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+			return String.join(" ", List.of(fields).subList(0, Math.min(3, fields.length)));
+		}
+		catch (IOException ex) {
+			return "?";
+		}
+	}
+
+	private static void deleteTree(Path root) {
+		if (!Files.exists(root)) {
+			return;
+		}
+		try (Stream<Path> paths = Files.walk(root)) {
+			paths.sorted(Comparator.reverseOrder()).forEach((p) -> p.toFile().delete());
+		}
+		catch (IOException ex) {
+			System.err.println("could not delete " + root + ": " + ex);
+		}
+	}
+
+	static void log(String line) {
+		System.out.println("[startup " + Instant.now() + "] " + line);
+	}
+
+	/**
+	 * One JDK with one layout.
+	 *
+	 * @param jdk the JDK's name
+	 * @param javaHome the JDK
+	 * @param layout the layout's name
+	 * @param jar the jar run with {@code java -jar}
+	 * @param cacheDirectory its own class-data directory, trained in the first round
+	 */
+	record Cell(String jdk, Path javaHome, String layout, Path jar, Path cacheDirectory) {
+
+		String name() {
+			return this.jdk + ", " + this.layout;
+		}
+
+	}
+
+	/**
+	 * A cold start.
+	 *
+	 * @param round the round
+	 * @param firstAnswerMs from starting the JVM to the first 200 on {@code GET /}
+	 * @param startedInMs what Spring logs as "Started … in"
+	 */
+	record Cold(int round, double firstAnswerMs, double startedInMs) {
+	}
+
+	/**
+	 * A restart.
+	 *
+	 * @param round the round
+	 * @param ordinal 1 and 2 idle, 3 under the mixed load
+	 * @param loaded under the mixed load
+	 * @param oldPid the process signalled
+	 * @param newPid the one that answered next
+	 * @param signalToServingMs from {@code SIGUSR2} to the new pid answering {@code GET /}
+	 * @param servingToOldGoneMs from then to the old process gone
+	 * @param readyToOldGoneMs from the new process logging it is ready (and telling the old
+	 * one) to the old process gone
+	 * @param startedInMs what Spring logged as "Started … in" in the new process
+	 * @param classData what the old process logged about the new one's class data
+	 * @param cacheUsed whether the new process was given the cache
+	 * @param oldExitCode the old process's exit code
+	 * @param waitedForTrainingMs how long a side run trained before this restart
+	 */
+	record Restart(int round, int ordinal, boolean loaded, long oldPid, long newPid, double signalToServingMs,
+			double servingToOldGoneMs, double readyToOldGoneMs, double startedInMs, String classData, boolean cacheUsed, int oldExitCode,
+			long waitedForTrainingMs) {
+	}
+
+	/**
+	 * Throughput of a serving process under the mixed load.
+	 *
+	 * @param round the round
+	 * @param training whether a side run trained (an empty cache directory)
+	 * @param requestsPerSecond GETs and POSTs answered per second in the window
+	 * @param sideRunCoverage the part of the window during which a side run was alive
+	 * @param requests GETs and POSTs answered in the window
+	 */
+	record Throughput(int round, boolean training, double requestsPerSecond, double sideRunCoverage, long requests) {
+	}
+
+	/** Everything measured for one cell. */
+	static final class CellResult {
+
+		final Cell cell;
+
+		final List<Cold> colds = new ArrayList<>();
+
+		final List<Restart> restarts = new ArrayList<>();
+
+		final List<Throughput> throughputs = new ArrayList<>();
+
+		final Map<Failure, Long> failures = new EnumMap<>(Failure.class);
+
+		final List<String> failureDetails = new ArrayList<>();
+
+		long requests;
+
+		long probeFailures;
+
+		CellResult(Cell cell) {
+			this.cell = cell;
+		}
+
+		void addSamples(List<Sample> samples, String where) {
+			this.requests += samples.size();
+			for (Sample sample : samples) {
+				if (sample.failed()) {
+					this.failures.merge(sample.failure(), 1L, Long::sum);
+					if (this.failureDetails.size() < 20) {
+						this.failureDetails.add(where + ": " + sample.kind() + " " + sample.detail());
+					}
+				}
+			}
+		}
+
+		void probeFailure(String detail) {
+			this.probeFailures++;
+			if (this.failureDetails.size() < 20) {
+				this.failureDetails.add(detail);
+			}
+		}
+
+		long failed() {
+			return this.probeFailures + this.failures.values().stream().mapToLong(Long::longValue).sum();
+		}
+
+	}
+
+}

@@ -1,0 +1,457 @@
+package dev.grace.demo.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+import dev.grace.demo.bench.StartupBenchmark.CellResult;
+import dev.grace.demo.bench.StartupBenchmark.Cold;
+import dev.grace.demo.bench.StartupBenchmark.Restart;
+import dev.grace.demo.bench.StartupBenchmark.Throughput;
+
+/**
+ * The figures of one startup benchmark run: Markdown, JSON and the README's table.
+ */
+record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds, Map<String, String> jdks,
+		String loadBefore, String loadAfter, List<CellResult> cells) {
+
+	static final String README_START = "<!-- startup:start -->";
+
+	static final String README_END = "<!-- startup:end -->";
+
+	// --- the figures
+
+	static List<Double> cold(CellResult cell) {
+		return cell.colds.stream().map(Cold::firstAnswerMs).toList();
+	}
+
+	static List<Double> coldStartedIn(CellResult cell) {
+		return cell.colds.stream().map(Cold::startedInMs).toList();
+	}
+
+	static List<Double> restarts(CellResult cell, Predicate<Restart> which, Function<Restart, Double> figure) {
+		return cell.restarts.stream().filter(which).map(figure).toList();
+	}
+
+	static List<Double> firstIdle(CellResult cell) {
+		return restarts(cell, (r) -> r.ordinal() == 1, Restart::signalToServingMs);
+	}
+
+	/** Idle restarts, second restart of a chain on: the cache of this build exists. */
+	static List<Double> idle(CellResult cell) {
+		return restarts(cell, (r) -> r.ordinal() == 2, Restart::signalToServingMs);
+	}
+
+	static List<Double> loaded(CellResult cell) {
+		return restarts(cell, Restart::loaded, Restart::signalToServingMs);
+	}
+
+	static List<Double> oldGone(CellResult cell) {
+		return restarts(cell, (r) -> !r.loaded(), Restart::servingToOldGoneMs);
+	}
+
+	static List<Double> readyToOldGone(CellResult cell) {
+		return restarts(cell, (r) -> !r.loaded(), Restart::readyToOldGoneMs);
+	}
+
+	static double restartOverCold(CellResult cell) {
+		return median(idle(cell)) / median(cold(cell));
+	}
+
+	static double loadedOverIdle(CellResult cell) {
+		return median(loaded(cell)) / median(idle(cell));
+	}
+
+	static List<Double> throughput(CellResult cell, boolean training) {
+		return cell.throughputs.stream()
+			.filter((t) -> t.training() == training)
+			.map(Throughput::requestsPerSecond)
+			.toList();
+	}
+
+	static double trainingRatio(CellResult cell) {
+		return sum(throughput(cell, true)) / sum(throughput(cell, false));
+	}
+
+	static double minCoverage(CellResult cell) {
+		return cell.throughputs.stream()
+			.filter(Throughput::training)
+			.mapToDouble(Throughput::sideRunCoverage)
+			.min()
+			.orElse(Double.NaN);
+	}
+
+	static long cacheUsed(CellResult cell) {
+		return cell.restarts.stream().filter(Restart::cacheUsed).count();
+	}
+
+	static double median(List<Double> values) {
+		List<Double> sorted = values.stream().filter((v) -> !v.isNaN()).sorted().toList();
+		if (sorted.isEmpty()) {
+			return Double.NaN;
+		}
+		int n = sorted.size();
+		return (n % 2 == 1) ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+	}
+
+	static double max(List<Double> values) {
+		return values.stream().filter((v) -> !v.isNaN()).mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+	}
+
+	static double min(List<Double> values) {
+		return values.stream().filter((v) -> !v.isNaN()).mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+	}
+
+	static double sum(List<Double> values) {
+		return values.stream().mapToDouble(Double::doubleValue).sum();
+	}
+
+	long failed() {
+		return this.cells.stream().mapToLong(CellResult::failed).sum();
+	}
+
+	long requests() {
+		return this.cells.stream().mapToLong((c) -> c.requests).sum();
+	}
+
+	CellResult cell(String jdk, String layout) {
+		return this.cells.stream()
+			.filter((c) -> c.cell.jdk().equals(jdk) && c.cell.layout().equals(layout))
+			.findFirst()
+			.orElse(null);
+	}
+
+	// --- Markdown
+
+	String markdown() {
+		StringBuilder md = new StringBuilder("## Startup benchmark\n\n");
+		md.append(String.format(Locale.ROOT, "Commit %s, run %s to %s, %d rounds (interleaved), %d s load windows.%n%n",
+				commit(), this.started, this.ended, this.rounds, this.loadSeconds));
+		md.append("Machine: ").append(machine()).append("; load average before ").append(this.loadBefore)
+			.append(", after ").append(this.loadAfter).append(".\n\n");
+		this.jdks.forEach((name, version) -> md.append("- Java ").append(name).append(": ").append(version).append('\n'));
+		md.append('\n');
+		md.append(summary());
+		md.append("\n### Every figure\n\n");
+		md.append("Cold starts (JVM start → first 200 on `GET /`; Spring's \"Started … in\"):\n\n");
+		md.append("| cell | round | first answer ms | started in ms |\n|---|---|---|---|\n");
+		for (CellResult cell : this.cells) {
+			for (Cold cold : cell.colds) {
+				md.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f |%n", cell.cell.name(), cold.round(),
+						cold.firstAnswerMs(), cold.startedInMs()));
+			}
+		}
+		md.append("\nRestarts (1 and 2 idle, 3 under the mixed load; the class-data line is the old process's):\n\n");
+		md.append("| cell | round | restart | signal → new pid answers ms | new answers → old gone ms "
+				+ "| new ready (its log) → old gone ms | started in ms | old exit | side run before, ms | class data |\n"
+				+ "|---|---|---|---|---|---|---|---|---|---|\n");
+		for (CellResult cell : this.cells) {
+			for (Restart r : cell.restarts) {
+				md.append(String.format(Locale.ROOT, "| %s | %d | %d%s | %.0f | %.0f | %.0f | %.0f | %d | %d | %s |%n",
+						cell.cell.name(), r.round(), r.ordinal(), r.loaded() ? " (load)" : "", r.signalToServingMs(),
+						r.servingToOldGoneMs(), r.readyToOldGoneMs(), r.startedInMs(), r.oldExitCode(), r.waitedForTrainingMs(),
+						r.classData().replace("|", "\\|")));
+			}
+		}
+		md.append("\nThroughput under the mixed load (GETs and 32 KB POSTs answered per second, ")
+			.append(this.loadSeconds)
+			.append(" s window after 2 s of load, from the first answer of a fresh process):\n\n");
+		md.append("| cell | round | side run training | req/s | requests | side run alive in window |\n"
+				+ "|---|---|---|---|---|---|\n");
+		for (CellResult cell : this.cells) {
+			for (Throughput t : cell.throughputs) {
+				md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %d | %s |%n", cell.cell.name(), t.round(),
+						t.training() ? "yes" : "no", t.requestsPerSecond(), t.requests(),
+						t.training() ? pct(t.sideRunCoverage()) : "–"));
+			}
+		}
+		md.append("\nRequests made: ").append(requests()).append(", failed: ").append(failed()).append(".\n");
+		for (CellResult cell : this.cells) {
+			if (!cell.failureDetails.isEmpty()) {
+				md.append("\nFailures, ").append(cell.cell.name()).append(" (first ").append(cell.failureDetails.size())
+					.append("):\n\n");
+				cell.failureDetails.forEach((d) -> md.append("- ").append(d.replace("\n", " ")).append('\n'));
+			}
+		}
+		return md.toString();
+	}
+
+	/** The table and the targets: the part the README shows. */
+	String summary() {
+		StringBuilder md = new StringBuilder();
+		md.append("| figure |");
+		this.cells.forEach((c) -> md.append(' ').append(c.cell.name()).append(" |"));
+		md.append("\n|---|");
+		this.cells.forEach((c) -> md.append("---|"));
+		md.append('\n');
+		row(md, "cold start → first answer, s (median, min–max)", (c) -> range(cold(c)));
+		row(md, "cold start, Spring's \"Started … in\", s (median)", (c) -> s(median(coldStartedIn(c))));
+		row(md, "first restart, idle: signal → new pid answers, s (median)", (c) -> s(median(firstIdle(c))));
+		row(md, "**restart, idle, second on**: signal → new pid answers, s (median, min–max)", (c) -> range(idle(c)));
+		row(md, "restart, idle, second on, \"Started … in\", s (median)",
+				(c) -> s(median(restarts(c, (r) -> r.ordinal() == 2, Restart::startedInMs))));
+		row(md, "**restart / cold start**", (c) -> ratio(restartOverCold(c)));
+		row(md, "restart under the mixed load: signal → new pid answers, s (median, min–max)", (c) -> range(loaded(c)));
+		row(md, "**under load / idle**", (c) -> ratio(loadedOverIdle(c)));
+		row(md, "new pid answers → old pid gone, idle, s (median / max)",
+				(c) -> s(median(oldGone(c))) + " / " + s(max(oldGone(c))));
+		row(md, "new process logs it is ready → old pid gone, idle, s (median / max)",
+				(c) -> s(median(readyToOldGone(c))) + " / " + s(max(readyToOldGone(c))));
+		row(md, "restarts given the cache", (c) -> cacheUsed(c) + " of " + c.restarts.size());
+		row(md, "throughput while a side run trains / while none does, req/s (sum of rounds)",
+				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughput(c, true)), sum(throughput(c, false))));
+		row(md, "**training / not training**", (c) -> ratio(trainingRatio(c)));
+		row(md, "side run alive in the training window (least)", (c) -> pct(minCoverage(c)));
+		row(md, "failed requests", (c) -> c.failed() + " of " + c.requests);
+		md.append('\n');
+		md.append("Targets (issue 9), this run:\n\n");
+		target(md, "restart / cold start, idle, Java 25 extracted ≤ 0.6", cell("Java 25", "extracted"),
+				(c) -> restartOverCold(c), 0.6, true);
+		target(md, "restart / cold start, idle, Java 25 fat jar ≤ 0.8", cell("Java 25", "fat jar"),
+				(c) -> restartOverCold(c), 0.8, true);
+		target(md, "restart / cold start, idle, Java 17 extracted ≤ 0.8", cell("Java 17", "extracted"),
+				(c) -> restartOverCold(c), 0.8, true);
+		for (CellResult c : this.cells) {
+			target(md, "under load / idle ≤ 2, " + c.cell.name(), c, StartupReport::loadedOverIdle, 2, true);
+		}
+		for (CellResult c : this.cells) {
+			target(md, "throughput training / not training ≥ 0.98, " + c.cell.name(), c, StartupReport::trainingRatio,
+					0.98, false);
+		}
+		for (CellResult c : this.cells) {
+			double worst = max(oldGone(c)) / 1000;
+			md.append(String.format(Locale.ROOT, "- new pid answers → old pid gone ≤ 0.5 s (every idle restart), %s: %s "
+					+ "(max %.3f s, median %.3f s)%n", c.cell.name(), verdict(worst <= 0.5), worst,
+					median(oldGone(c)) / 1000));
+		}
+		md.append(String.format(Locale.ROOT, "- 0 failed requests: %s (%d of %d)%n", verdict(failed() == 0), failed(),
+				requests()));
+		return md.toString();
+	}
+
+	private void row(StringBuilder md, String name, Function<CellResult, String> value) {
+		md.append("| ").append(name).append(" |");
+		this.cells.forEach((c) -> md.append(' ').append(value.apply(c)).append(" |"));
+		md.append('\n');
+	}
+
+	private static void target(StringBuilder md, String name, CellResult cell, Function<CellResult, Double> figure,
+			double limit, boolean atMost) {
+		if (cell == null) {
+			md.append("- ").append(name).append(": not measured\n");
+			return;
+		}
+		double value = figure.apply(cell);
+		boolean met = !Double.isNaN(value) && (atMost ? value <= limit : value >= limit);
+		md.append(String.format(Locale.ROOT, "- %s: %s (%.2f)%n", name, verdict(met), value));
+	}
+
+	private static String verdict(boolean met) {
+		return met ? "met" : "**not met**";
+	}
+
+	private static String s(double millis) {
+		return Double.isNaN(millis) ? "–" : String.format(Locale.ROOT, "%.2f", millis / 1000);
+	}
+
+	private static String range(List<Double> millis) {
+		return millis.isEmpty() ? "–" : s(median(millis)) + " (" + s(min(millis)) + "–" + s(max(millis)) + ")";
+	}
+
+	private static String ratio(double value) {
+		return Double.isNaN(value) ? "–" : String.format(Locale.ROOT, "**%.2f**", value);
+	}
+
+	private static String pct(double value) {
+		return Double.isNaN(value) ? "–" : String.format(Locale.ROOT, "%.0f %%", value * 100);
+	}
+
+	// --- README
+
+	void rewriteReadme(Path readme) throws IOException {
+		String text = Files.readString(readme, StandardCharsets.UTF_8);
+		int start = text.indexOf(README_START);
+		int end = text.indexOf(README_END);
+		if (start < 0 || end < start) {
+			throw new IllegalStateException(readme + " has no " + README_START + " … " + README_END);
+		}
+		String block = README_START + "\n" + String.format(Locale.ROOT,
+				"Run %s (commit %s), %d interleaved rounds, %d s load windows, %s; load average %s before, %s after "
+						+ "([`bench/results/startup.md`](bench/results/startup.md) has every figure, "
+						+ "[`startup.json`](bench/results/startup.json) the raw ones).%n%n"
+						+ "![seconds to the first answer and the ratios per JDK and layout](bench/results/startup.png)%n%n",
+				this.ended, commit(), this.rounds, this.loadSeconds, machine(), this.loadBefore, this.loadAfter)
+				+ summary();
+		Files.writeString(readme, text.substring(0, start) + block + text.substring(end), StandardCharsets.UTF_8);
+	}
+
+	// --- JSON
+
+	String json() {
+		Map<String, Object> root = new LinkedHashMap<>();
+		root.put("commit", commit());
+		root.put("started", this.started.toString());
+		root.put("ended", this.ended.toString());
+		root.put("machine", machine());
+		root.put("loadAverageBefore", this.loadBefore);
+		root.put("loadAverageAfter", this.loadAfter);
+		root.put("rounds", this.rounds);
+		root.put("loadSeconds", this.loadSeconds);
+		root.put("jdks", this.jdks);
+		List<Object> cells = new ArrayList<>();
+		for (CellResult c : this.cells) {
+			Map<String, Object> cell = new LinkedHashMap<>();
+			cell.put("jdk", c.cell.jdk());
+			cell.put("layout", c.cell.layout());
+			cell.put("javaHome", c.cell.javaHome().toString());
+			List<Object> colds = new ArrayList<>();
+			for (Cold cold : c.colds) {
+				colds.add(Map.of("round", cold.round(), "firstAnswerMs", cold.firstAnswerMs(), "startedInMs",
+						cold.startedInMs()));
+			}
+			cell.put("coldStarts", colds);
+			List<Object> restarts = new ArrayList<>();
+			for (Restart r : c.restarts) {
+				Map<String, Object> m = new LinkedHashMap<>();
+				m.put("round", r.round());
+				m.put("restart", r.ordinal());
+				m.put("loaded", r.loaded());
+				m.put("oldPid", r.oldPid());
+				m.put("newPid", r.newPid());
+				m.put("signalToNewServingMs", r.signalToServingMs());
+				m.put("newServingToOldGoneMs", r.servingToOldGoneMs());
+				m.put("newReadyLoggedToOldGoneMs", r.readyToOldGoneMs());
+				m.put("startedInMs", r.startedInMs());
+				m.put("oldExitCode", r.oldExitCode());
+				m.put("sideRunBeforeMs", r.waitedForTrainingMs());
+				m.put("cacheUsed", r.cacheUsed());
+				m.put("classData", r.classData());
+				restarts.add(m);
+			}
+			cell.put("restarts", restarts);
+			List<Object> throughputs = new ArrayList<>();
+			for (Throughput t : c.throughputs) {
+				Map<String, Object> m = new LinkedHashMap<>();
+				m.put("round", t.round());
+				m.put("training", t.training());
+				m.put("requestsPerSecond", t.requestsPerSecond());
+				m.put("requests", t.requests());
+				m.put("sideRunCoverage", t.sideRunCoverage());
+				throughputs.add(m);
+			}
+			cell.put("throughput", throughputs);
+			Map<String, Object> ratios = new LinkedHashMap<>();
+			ratios.put("coldMedianMs", median(cold(c)));
+			ratios.put("idleRestartMedianMs", median(idle(c)));
+			ratios.put("loadedRestartMedianMs", median(loaded(c)));
+			ratios.put("restartOverCold", restartOverCold(c));
+			ratios.put("loadedOverIdle", loadedOverIdle(c));
+			ratios.put("trainingOverNotTraining", trainingRatio(c));
+			ratios.put("oldGoneMaxMs", max(oldGone(c)));
+			ratios.put("oldGoneMedianMs", median(oldGone(c)));
+			cell.put("summary", ratios);
+			cell.put("requests", c.requests);
+			cell.put("failed", c.failed());
+			Map<String, Object> byKind = new LinkedHashMap<>();
+			c.failures.forEach((k, n) -> byKind.put(k.name().toLowerCase(Locale.ROOT), n));
+			byKind.put("probe", c.probeFailures);
+			cell.put("failuresByKind", byKind);
+			cell.put("failureDetails", c.failureDetails);
+			cells.add(cell);
+		}
+		root.put("cells", cells);
+		root.put("failed", failed());
+		root.put("requests", requests());
+		return toJson(root) + "\n";
+	}
+
+	private static String toJson(Object value) {
+		if (value instanceof Map<?, ?> map) {
+			List<String> entries = new ArrayList<>();
+			map.forEach((k, v) -> entries.add(quote(k.toString()) + ": " + toJson(v)));
+			return "{" + String.join(", ", entries) + "}";
+		}
+		if (value instanceof List<?> list) {
+			return "[" + String.join(", ", list.stream().map(StartupReport::toJson).toList()) + "]";
+		}
+		if (value instanceof Double d) {
+			return (d.isNaN() || d.isInfinite()) ? "null" : String.format(Locale.ROOT, "%.3f", d);
+		}
+		if (value instanceof Number || value instanceof Boolean) {
+			return value.toString();
+		}
+		return quote(String.valueOf(value));
+	}
+
+	private static String quote(String s) {
+		StringBuilder out = new StringBuilder("\"");
+		for (char ch : s.toCharArray()) {
+			switch (ch) {
+				case '"' -> out.append("\\\"");
+				case '\\' -> out.append("\\\\");
+				case '\n' -> out.append("\\n");
+				case '\r' -> out.append("\\r");
+				case '\t' -> out.append("\\t");
+				default -> {
+					if (ch < 0x20) {
+						out.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
+					}
+					else {
+						out.append(ch);
+					}
+				}
+			}
+		}
+		return out.append('"').toString();
+	}
+
+	// --- where it ran
+
+	static String commit() {
+		try {
+			String head = StartupBenchmark.run(List.of("git", "rev-parse", "--short=12", "HEAD")).trim();
+			String dirty = StartupBenchmark.run(List.of("git", "status", "--porcelain", "--untracked-files=no")).trim();
+			return dirty.isEmpty() ? head : head + " (with uncommitted changes)";
+		}
+		catch (Exception ex) {
+			return "unknown";
+		}
+	}
+
+	static String machine() {
+		String cpu = "?";
+		String memory = "?";
+		String kernel = "?";
+		try {
+			cpu = Files.readAllLines(Path.of("/proc/cpuinfo"))
+				.stream()
+				.filter((l) -> l.startsWith("model name"))
+				.map((l) -> l.substring(l.indexOf(':') + 1).trim())
+				.findFirst()
+				.orElse("?");
+			memory = Files.readAllLines(Path.of("/proc/meminfo"))
+				.stream()
+				.filter((l) -> l.startsWith("MemTotal"))
+				.map((l) -> String.format(Locale.ROOT, "%.1f GiB",
+						Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0))
+				.findFirst()
+				.orElse("?");
+			kernel = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim();
+		}
+		catch (IOException | RuntimeException ex) {
+			// partly unknown
+		}
+		return String.format(Locale.ROOT, "%d cores (%s), %s, Linux %s", Runtime.getRuntime().availableProcessors(),
+				cpu, memory, kernel);
+	}
+
+}
