@@ -25,6 +25,7 @@ import dev.grace.demo.support.MixedLoad.Sample;
 import dev.grace.demo.support.Processes;
 import dev.grace.demo.support.RawHttp;
 import dev.grace.demo.support.RawHttp.Response;
+import dev.grace.demo.support.SseStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -49,10 +50,16 @@ class WebFluxIT {
 			assertThat(demo.log()).doesNotContain("Graceful restart is inactive");
 
 			List<Long> pids = new ArrayList<>(List.of(pid));
+			List<SseStream> streams = new ArrayList<>();
 			List<Sample> samples;
 			try (MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1500)) {
 				for (int generation = 2; generation <= 4; generation++) {
 					load.awaitEveryKindServed();
+					SseStream stream = SseStream.open(demo.port(), "/sse");
+					streams.add(stream);
+					long streaming = pid;
+					await("an event stream from pid " + pid).atMost(Duration.ofSeconds(10))
+						.until(() -> stream.pid() == streaming);
 					if (generation == 3) {
 						Response accepted = RawHttp.once(demo.managementPort(), "POST", "/actuator/grace", null);
 						assertThat(accepted.status()).as(accepted.text()).isEqualTo(202);
@@ -66,11 +73,20 @@ class WebFluxIT {
 					assertThat(next).isNotIn(pids);
 					assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).as("exit code of pid " + pid)
 						.hasValue(0);
+					// the starter ended the stream (WebFlux cancels the Flux): last chunk, then close
+					assertThat(stream.awaitDone(Duration.ofSeconds(10))).as("event stream of pid " + pid + " ended").isTrue();
+					assertThat(stream.failure()).as("event stream of pid " + pid).isNull();
+					assertThat(stream.eofNanos()).as("connection closed after the last chunk").isPositive();
 					pid = next;
 					pids.add(pid);
 				}
 				load.awaitEveryKindServed();
 				samples = load.stop();
+			}
+			finally {
+				for (SseStream stream : streams) {
+					stream.close();
+				}
 			}
 
 			Set<Long> servingPids = MixedLoad.assertNoneFailed(samples);

@@ -7,10 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -33,6 +35,14 @@ class WebFluxDemoController {
 
 	WebFluxDemoController(@Value("${GRACE_GENERATION:1}") int generation) {
 		this.generation = generation;
+	}
+
+	// a stream that never ends by itself: the pid first, then a tick every 500 ms
+	@GetMapping(path = "/sse", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+	Flux<ServerSentEvent<Long>> sse() {
+		long pid = ProcessHandle.current().pid();
+		return Flux.concat(Flux.just(ServerSentEvent.builder(pid).event("pid").build()),
+				Flux.interval(Duration.ofMillis(500)).map((tick) -> ServerSentEvent.builder(pid).event("tick").build()));
 	}
 
 	@GetMapping(path = "/", produces = MediaType.APPLICATION_JSON_VALUE)

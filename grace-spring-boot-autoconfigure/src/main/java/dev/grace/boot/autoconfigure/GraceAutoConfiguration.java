@@ -207,6 +207,20 @@ public final class GraceAutoConfiguration {
 	}
 
 	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+	@ConditionalOnClass(name = "org.springframework.web.server.WebFilter")
+	static class WebFluxConfiguration {
+
+		@Bean
+		EndedFluxStreams graceEndedFluxStreams(GraceProperties properties, TomcatLongLivedConnections longLived) {
+			EndedFluxStreams streams = new EndedFluxStreams(properties.longLived().streamTypes());
+			longLived.endStreamsFirstWith(streams::end);
+			return streams;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
 	static class EndpointConfiguration {
 

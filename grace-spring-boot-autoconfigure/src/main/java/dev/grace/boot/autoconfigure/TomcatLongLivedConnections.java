@@ -50,6 +50,9 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
+	// a framework's own way to end its streams cleanly, tried first
+	private final List<Runnable> streamEnders = new CopyOnWriteArrayList<>();
+
 	TomcatLongLivedConnections(Duration notice, List<String> streamTypes) {
 		this.notice = notice;
 		List<String> types = streamTypes.stream().map((type) -> type.trim().toLowerCase(Locale.ROOT)).toList();
@@ -57,6 +60,15 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 			String type = contentType.toLowerCase(Locale.ROOT);
 			return types.stream().anyMatch(type::startsWith);
 		};
+	}
+
+	/**
+	 * Ends streams through their framework before the connectors do: a stream still open
+	 * one sweep later is ended through its asynchronous timeout.
+	 * @param ender ends every stream of the framework, now and from now on
+	 */
+	void endStreamsFirstWith(Runnable ender) {
+		this.streamEnders.add(ender);
 	}
 
 	@Override
@@ -116,8 +128,16 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 				int upgraded = upgraded();
 				int contexts = closeWebSocketSessions();
 				int streams = 0;
-				for (GraceHttp11NioProtocol protocol : this.protocols) {
-					streams += protocol.endStreams(this.streamType);
+				if (first && !this.streamEnders.isEmpty()) {
+					for (GraceHttp11NioProtocol protocol : this.protocols) {
+						streams += protocol.markStreamsEnded(this.streamType);
+					}
+					this.streamEnders.forEach(Runnable::run);
+				}
+				else {
+					for (GraceHttp11NioProtocol protocol : this.protocols) {
+						streams += protocol.endStreams(this.streamType);
+					}
 				}
 				if ((first && report) || streams > 0) {
 					logger.info("Ended " + streams + " stream(s); closed the WebSocket sessions of " + contexts

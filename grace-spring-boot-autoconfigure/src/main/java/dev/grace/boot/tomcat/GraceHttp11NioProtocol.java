@@ -20,8 +20,9 @@ import org.apache.tomcat.util.http.MimeHeaders;
  * <p>
  * Once its endpoint stopped accepting, every response it commits says
  * {@code Connection: close}, whatever keep-alive was decided when its request started,
- * so that the client's next request goes to the new process; an asynchronous request
- * that ends then closes its connection too ({@link GraceHttp11Processor}). It also knows
+ * so that the client's next request goes to the new process; a stream ended at the
+ * handover closes its connection after its last chunk ({@link GraceHttp11Processor}).
+ * It also knows
  * its long-lived connections (upgraded ones: WebSocket, HTTP/2; asynchronous responses
  * that stream without end) and can end the streams.
  * <p>
@@ -151,6 +152,23 @@ public class GraceHttp11NioProtocol extends Http11NioProtocol {
 			}
 		}
 		return ended;
+	}
+
+	/**
+	 * Marks every stream as ended at the handover, for a framework that ends them itself:
+	 * each closes its connection once its response is complete.
+	 * @param streamType whether a content type is one of a stream
+	 * @return how many were marked
+	 */
+	public int markStreamsEnded(Predicate<String> streamType) {
+		int marked = 0;
+		for (Processor processor : this.waiting) {
+			if (isStream(processor, streamType)) {
+				((AbstractProcessor) processor).getRequest().setAttribute(STREAM_ENDED_ATTRIBUTE, Boolean.TRUE);
+				marked++;
+			}
+		}
+		return marked;
 	}
 
 	private static boolean isStream(Processor processor, Predicate<String> streamType) {

@@ -5,28 +5,28 @@ import org.apache.coyote.http11.Http11Processor;
 import org.apache.tomcat.util.net.AbstractEndpoint.Handler.SocketState;
 
 /**
- * An {@link Http11Processor} that closes the connection of an asynchronous request ending
- * after its endpoint stopped accepting. Such a request decided on keep-alive when it
- * started, and its response may have been under way since (a stream): closing once it
- * ended is what sends the client's next request to the new process, instead of back to
- * this one on a kept-alive connection.
+ * An {@link Http11Processor} that closes the connection of a stream ended at the
+ * handover ({@link GraceHttp11NioProtocol#STREAM_ENDED_ATTRIBUTE}) once its response is
+ * complete. The stream decided on keep-alive when it started; closing right after its
+ * last chunk sends the client's reconnection to the new process, instead of back to
+ * this one on a kept-alive connection. Any other asynchronous request keeps the
+ * keep-alive its response promised: closing under a client that was not told would
+ * lose its next request.
  * <p>
  * Relies on Tomcat 11.0.22's {@code Http11Processor.dispatchEndRequest()} being called
- * once an asynchronous request ended with its response complete, and {@code CLOSED}
- * closing the connection (Tomcat returns it itself when keep-alive is off).
+ * once an asynchronous request ended with its response complete, before the request is
+ * recycled, and {@code CLOSED} closing the connection (Tomcat returns it itself when
+ * keep-alive is off).
  */
 class GraceHttp11Processor extends Http11Processor {
 
-	private final GraceNioEndpoint endpoint;
-
 	GraceHttp11Processor(GraceHttp11NioProtocol protocol, Adapter adapter) {
 		super(protocol, adapter);
-		this.endpoint = protocol.getGraceEndpoint();
 	}
 
 	@Override
 	protected SocketState dispatchEndRequest() {
-		if (this.endpoint.isAcceptingStopped()) {
+		if (this.request.getAttribute(GraceHttp11NioProtocol.STREAM_ENDED_ATTRIBUTE) != null) {
 			return SocketState.CLOSED;
 		}
 		return super.dispatchEndRequest();

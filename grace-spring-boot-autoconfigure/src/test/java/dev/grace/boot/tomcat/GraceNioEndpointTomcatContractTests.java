@@ -272,12 +272,11 @@ class GraceNioEndpointTomcatContractTests {
 	/**
 	 * An asynchronous response under way with a stream's content type is counted among
 	 * the protocol's waiting processors and ended by {@code timeoutAsync(-1)} through the
-	 * application's timeout handling: the response ends with its last chunk and, the
-	 * endpoint having stopped accepting, the connection closes
-	 * ({@code Http11Processor.dispatchEndRequest()}).
+	 * application's timeout handling: the response ends with its last chunk and the
+	 * connection closes ({@code Http11Processor.dispatchEndRequest()}).
 	 */
 	@Test
-	void aStreamEndsWithItsLastChunkAndItsConnectionClosesOnceAcceptingStopped() throws Exception {
+	void aStreamEndedAtTheHandoverEndsWithItsLastChunkAndClosesItsConnection() throws Exception {
 		try (RunningTomcat tomcat = RunningTomcat.start(this.baseDir); Client stream = Client.connect(tomcat.port())) {
 			GraceHttp11NioProtocol protocol = tomcat.protocol();
 			stream.send("/stream");
