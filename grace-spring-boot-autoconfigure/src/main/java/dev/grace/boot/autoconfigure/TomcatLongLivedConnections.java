@@ -140,8 +140,9 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 					}
 				}
 				if ((first && report) || streams > 0) {
-					logger.info("Ended " + streams + " stream(s); closed the WebSocket sessions of " + contexts
-							+ " context(s) with 1001 Going Away (" + upgraded + " upgraded connection(s) open)");
+					logger.info("Ended " + streams + " stream(s)" + ((contexts > 0)
+							? " and sent 1001 Going Away to every WebSocket session" : "") + "; " + upgraded
+							+ " upgraded connection(s) (WebSocket, HTTP/2) were open");
 				}
 			}
 			catch (RuntimeException ex) {

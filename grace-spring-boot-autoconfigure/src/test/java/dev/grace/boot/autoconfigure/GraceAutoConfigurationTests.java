@@ -107,6 +107,30 @@ class GraceAutoConfigurationTests {
 	}
 
 	@Test
+	void longLivedConnectionsGetANoticeOfOneSecondAndANegativeOneFailsNamingTheProperty() {
+		this.runner.run((context) -> {
+			GraceProperties.LongLived longLived = context.getBean(GraceProperties.class).longLived();
+			assertThat(longLived.notice()).hasSeconds(1);
+			assertThat(longLived.streamTypes()).containsExactly("text/event-stream", "application/x-ndjson");
+		});
+		this.runner.withPropertyValues("grace.long-lived.notice=0").run((context) -> assertThat(context).hasNotFailed());
+		this.runner.withPropertyValues("grace.long-lived.notice=-1s").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessage("grace.long-lived.notice must be a duration such as 1s (0 ends them at once), but was PT-1S");
+		});
+	}
+
+	@Test
+	void servletApplicationsEndTheirEmittersAsCompletedAndReactiveOnesCompleteTheirFluxes() {
+		this.runner.run((context) -> assertThat(context).hasSingleBean(EndedStreamsConfigurer.class)
+			.doesNotHaveBean(EndedFluxStreams.class));
+		new ReactiveWebApplicationContextRunner().withConfiguration(AutoConfigurations.of(GraceAutoConfiguration.class))
+			.run((context) -> assertThat(context).hasSingleBean(EndedFluxStreams.class)
+				.doesNotHaveBean(EndedStreamsConfigurer.class));
+	}
+
+	@Test
 	void invalidTimeoutFailsNamingTheProperty() {
 		this.runner.withPropertyValues("grace.ready-timeout=-5s").run((context) -> {
 			assertThat(context).hasFailed();
