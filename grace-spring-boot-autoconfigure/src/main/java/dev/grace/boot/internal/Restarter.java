@@ -369,6 +369,10 @@ public final class Restarter {
 			}
 			logger.info(next.summary());
 			spawned = next.spawn(sockets);
+			long pid = spawned.pid();
+			// before the status names the child: whoever sees it starting sees it as the
+			// managers made it (the OOM killer's preferred victim)
+			tell((manager) -> manager.childStarted(pid));
 			synchronized (this.lock) {
 				if (this.state == RestartState.RESTARTING) {
 					this.child = spawned;
@@ -384,8 +388,6 @@ public final class Restarter {
 			}
 			logger.info("Started child pid " + spawned.pid() + " with " + sockets + "; it has "
 					+ this.settings.readyTimeout() + " to be ready " + elapsed(start));
-			long pid = spawned.pid();
-			tell((manager) -> manager.childStarted(pid));
 			publish(Step.CHILD_STARTED, spawned.pid(), null);
 			await(report, spawned, start);
 		}
