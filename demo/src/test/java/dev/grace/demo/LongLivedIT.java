@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -48,16 +47,20 @@ class LongLivedIT {
 
 	@Test
 	void longLivedConnectionsMoveToTheNewProcessAtOnce() throws Exception {
-		Assumptions.assumeTrue(Files.isExecutable(JDK_25.resolve("bin/java")),
-				"no JDK 25 at " + JDK_25 + " for the h2c client (set -Dgrace.jdk25=<java home>)");
+		// Java 17's HTTP/2 client fails its streams on any GOAWAY: the h2c client needs 25
+		boolean h2c = Files.isExecutable(JDK_25.resolve("bin/java"));
+		if (!h2c) {
+			System.out.println("LongLivedIT: no JDK 25 at " + JDK_25 + ", the h2c stream is not checked"
+					+ " (set -Dgrace.jdk25=<java home>)");
+		}
 		// class data off: its side run would only add CPU noise to the timings measured here
 		try (DemoProcess demo = DemoProcess.start("--server.http2.enabled=true", "--grace.class-data.enabled=false")) {
 			long oldPid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
 			List<EchoSocket> sockets = new ArrayList<>();
 			List<SseStream> streams = new ArrayList<>();
-			LongPolls polls = new LongPolls(demo.port(), 4);
+			LongPolls polls = new LongPolls(demo.port(), 6);
 			try (MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 1000);
-					H2Stream h2 = new H2Stream(JDK_25.resolve("bin/java"), demo.port())) {
+					H2Stream h2 = h2c ? new H2Stream(JDK_25.resolve("bin/java"), demo.port()) : null) {
 				for (int i = 0; i < 6; i++) {
 					sockets.add(EchoSocket.open(demo.port(), i >= 3));
 				}
@@ -67,7 +70,7 @@ class LongLivedIT {
 				await("every long-lived connection open on pid " + oldPid).atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 					assertThat(sockets).allMatch((socket) -> socket.pid() == oldPid);
 					assertThat(streams).allMatch((stream) -> stream.pid() == oldPid);
-					assertThat(h2.lines()).contains("data:" + oldPid);
+					assertThat(h2 == null || h2.lines().contains("data:" + oldPid)).as("h2c stream open").isTrue();
 					assertThat(polls.answeredBy(oldPid)).isGreaterThanOrEqualTo(2);
 				});
 				load.awaitEveryKindServed();
@@ -81,7 +84,7 @@ class LongLivedIT {
 				await("every long-lived connection ended").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 					assertThat(sockets).allMatch((socket) -> socket.closeNanos() > 0);
 					assertThat(streams).allMatch((stream) -> stream.endNanos() > 0 || stream.failure() != null);
-					assertThat(h2.isDone()).isTrue();
+					assertThat(h2 == null || h2.isDone()).as("h2c stream done").isTrue();
 				});
 				load.awaitEveryKindServed();
 				polls.stop();
@@ -107,12 +110,14 @@ class LongLivedIT {
 						.isLessThanOrEqualTo(Duration.ofMillis(500));
 					figures.append("; SSE end at ").append(millis(stream.endNanos() - servingNanos)).append(" ms");
 				}
-				assertThat(h2.failure()).as("h2c stream").isNull();
-				assertThat(h2.version()).isEqualTo("HTTP_2");
-				assertThat(h2.lines()).contains("event:handover");
-				assertThat(Duration.ofNanos(h2.endNanos() - servingNanos)).as("END_STREAM after the new process served")
-					.isLessThanOrEqualTo(ENDED_WITHIN);
-				figures.append("; h2c SSE end at ").append(millis(h2.endNanos() - servingNanos)).append(" ms");
+				if (h2 != null) {
+					assertThat(h2.failure()).as("h2c stream").isNull();
+					assertThat(h2.version()).isEqualTo("HTTP_2");
+					assertThat(h2.lines()).contains("event:handover");
+					assertThat(Duration.ofNanos(h2.endNanos() - servingNanos)).as("END_STREAM after the new process served")
+						.isLessThanOrEqualTo(ENDED_WITHIN);
+					figures.append("; h2c SSE end at ").append(millis(h2.endNanos() - servingNanos)).append(" ms");
+				}
 				assertThat(Duration.ofNanos(exitNanos - servingNanos)).as("old process exit after the new one served")
 					.isLessThanOrEqualTo(EXITED_WITHIN);
 
@@ -126,9 +131,16 @@ class LongLivedIT {
 				}
 
 				assertThat(polls.failures()).as("long polls").isEmpty();
+				// the old process stopped accepting before it told its streams (DRAINING)
+				long handoverNanos = streams.stream()
+					.flatMap((stream) -> stream.events().stream())
+					.filter((event) -> event.name().equals("handover"))
+					.mapToLong(SseStream.Event::nanos)
+					.min()
+					.orElseThrow();
 				List<LongPolls.Poll> closing = polls.answered()
 					.stream()
-					.filter((poll) -> poll.pid() == oldPid && poll.endNanos() > servingNanos + 200_000_000L)
+					.filter((poll) -> poll.pid() == oldPid && poll.endNanos() > handoverNanos)
 					.toList();
 				assertThat(closing).as("long polls answered by pid %d after the handover", oldPid)
 					.isNotEmpty()
@@ -272,7 +284,7 @@ class LongLivedIT {
 	/** Clients that long-poll back to back on kept-alive connections, reconnecting when told to close. */
 	private static final class LongPolls {
 
-		private static final long POLL_MILLIS = 1000;
+		private static final long POLL_MILLIS = 1500;
 
 		private final AtomicBoolean running = new AtomicBoolean(true);
 
@@ -280,7 +292,7 @@ class LongLivedIT {
 
 		private final List<Thread> threads = new ArrayList<>();
 
-		// started a quarter of a poll apart, so that some are always far from their answer
+		// started a sixth of a poll apart, so that some are always far from their answer
 		LongPolls(int port, int clients) {
 			for (int i = 0; i < clients; i++) {
 				long delay = i * POLL_MILLIS / clients;

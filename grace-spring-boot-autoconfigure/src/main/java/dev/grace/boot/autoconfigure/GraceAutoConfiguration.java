@@ -200,8 +200,9 @@ public final class GraceAutoConfiguration {
 	static class WebMvcConfiguration {
 
 		@Bean
-		org.springframework.web.servlet.config.annotation.WebMvcConfigurer graceEndedStreams() {
-			return new EndedStreamsConfigurer();
+		org.springframework.web.servlet.config.annotation.WebMvcConfigurer graceEndedStreams(
+				TomcatLongLivedConnections longLived) {
+			return new EndedStreamsConfigurer(longLived::isEnding);
 		}
 
 	}
@@ -214,7 +215,7 @@ public final class GraceAutoConfiguration {
 		@Bean
 		EndedFluxStreams graceEndedFluxStreams(GraceProperties properties, TomcatLongLivedConnections longLived) {
 			EndedFluxStreams streams = new EndedFluxStreams(properties.longLived().streamTypes());
-			longLived.endStreamsFirstWith(streams::end);
+			longLived.endStreamsWith(streams::end);
 			return streams;
 		}
 

@@ -61,12 +61,15 @@ public record GraceProperties(@DefaultValue("true") boolean enabled, @Nullable D
 	 * with a well-formed end of the response, so that their clients reconnect to the new
 	 * process. Not waited for when none is open.
 	 * @param streamTypes Content types of asynchronous responses that never end by
-	 * themselves: streams, ended at the handover. Any other response under way (a
-	 * download) is left to finish, bounded by grace.drain-timeout.
+	 * themselves: streams, ended at the handover with a well-formed end, which a client
+	 * cannot tell from a finished response. Server-sent events by default, whose clients
+	 * reconnect; add a type only for streams that never finish (application/x-ndjson is
+	 * often a finite export). Any other response under way is left to finish, bounded by
+	 * grace.drain-timeout.
 	 * @since 0.1.0
 	 */
 	public record LongLived(@DefaultValue("1s") Duration notice,
-			@DefaultValue({ "text/event-stream", "application/x-ndjson" }) List<String> streamTypes) {
+			@DefaultValue("text/event-stream") List<String> streamTypes) {
 
 		public LongLived {
 			if (notice == null || notice.isNegative()) {

@@ -24,8 +24,9 @@ import dev.grace.boot.tomcat.GraceHttp11NioProtocol;
 /**
  * The long-lived connections of every embedded Tomcat of this application (the
  * management server's included): WebSocket sessions, closed through each context's
- * WebSocket container; streams, ended through the grace connectors; HTTP/2 connections,
- * which got their GOAWAY when the connectors stopped accepting.
+ * WebSocket container; streams, ended through their framework when it has a clean way
+ * (WebFlux), else through the grace connectors' asynchronous timeout (Spring MVC); HTTP/2
+ * connections, which got their GOAWAY when the connectors stopped accepting.
  */
 class TomcatLongLivedConnections implements LongLivedConnections, ApplicationListener<WebServerInitializedEvent> {
 
@@ -50,7 +51,9 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
-	// a framework's own way to end its streams cleanly, tried first
+	private volatile boolean ending;
+
+	// a framework's own way to end its streams cleanly, used instead of the timeout
 	private final List<Runnable> streamEnders = new CopyOnWriteArrayList<>();
 
 	TomcatLongLivedConnections(Duration notice, List<String> streamTypes) {
@@ -63,12 +66,22 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 	}
 
 	/**
-	 * Ends streams through their framework before the connectors do: a stream still open
-	 * one sweep later is ended through its asynchronous timeout.
-	 * @param ender ends every stream of the framework, now and from now on
+	 * Ends streams through their framework rather than through their asynchronous
+	 * timeout, which the framework takes for an error.
+	 * @param ender ends every stream of the framework, now and from now on; called at
+	 * each sweep
 	 */
-	void endStreamsFirstWith(Runnable ender) {
+	void endStreamsWith(Runnable ender) {
 		this.streamEnders.add(ender);
+	}
+
+	/**
+	 * Whether this process is ending its streams: the handover happened and the notice
+	 * is over.
+	 * @return true from then on
+	 */
+	boolean isEnding() {
+		return this.ending;
 	}
 
 	@Override
@@ -77,6 +90,7 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 			for (Connector connector : tomcat.getTomcat().getService().findConnectors()) {
 				if (connector.getProtocolHandler() instanceof GraceHttp11NioProtocol protocol
 						&& !this.protocols.contains(protocol)) {
+					protocol.setStreamTypes(this.streamType);
 					this.protocols.add(protocol);
 				}
 			}
@@ -103,7 +117,8 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 					+ " ms (grace.long-lived.notice) are ended, their clients reconnect to the new process");
 			awaitNotice();
 		}
-		Thread sweeper = new Thread(() -> sweepUntilExit(upgraded + streams > 0), "grace-long-lived");
+		this.ending = true;
+		Thread sweeper = new Thread(() -> sweepWhileServing(upgraded + streams > 0), "grace-long-lived");
 		sweeper.setDaemon(true);
 		sweeper.start();
 	}
@@ -121,27 +136,17 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 		}
 	}
 
-	private void sweepUntilExit(boolean report) {
+	// until the connectors stop: then nothing is left to end
+	private void sweepWhileServing(boolean report) {
 		boolean first = true;
-		while (true) {
+		while (this.protocols.stream().anyMatch((protocol) -> protocol.getGraceEndpoint().isRunning())) {
 			try {
 				int upgraded = upgraded();
-				int contexts = closeWebSocketSessions();
-				int streams = 0;
-				if (first && !this.streamEnders.isEmpty()) {
-					for (GraceHttp11NioProtocol protocol : this.protocols) {
-						streams += protocol.markStreamsEnded(this.streamType);
-					}
-					this.streamEnders.forEach(Runnable::run);
-				}
-				else {
-					for (GraceHttp11NioProtocol protocol : this.protocols) {
-						streams += protocol.endStreams(this.streamType);
-					}
-				}
+				int streams = endStreams();
+				boolean sessions = upgraded > 0 && closeWebSocketSessions();
 				if ((first && report) || streams > 0) {
-					logger.info("Ended " + streams + " stream(s)" + ((contexts > 0)
-							? " and sent 1001 Going Away to every WebSocket session" : "") + "; " + upgraded
+					logger.info("Ended " + streams + " stream(s)"
+							+ (sessions ? " and sent 1001 Going Away to every WebSocket session" : "") + "; " + upgraded
 							+ " upgraded connection(s) (WebSocket, HTTP/2) were open");
 				}
 			}
@@ -160,17 +165,32 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 		}
 	}
 
-	private int closeWebSocketSessions() {
-		if (!WEBSOCKET_PRESENT) {
-			return 0;
+	private int endStreams() {
+		if (!this.streamEnders.isEmpty()) {
+			int streams = streams();
+			this.streamEnders.forEach(Runnable::run);
+			return streams;
 		}
-		int containers = 0;
-		for (Context context : this.contexts) {
-			if (WebSocketSessions.closeAll(context)) {
-				containers++;
+		int streams = 0;
+		for (GraceHttp11NioProtocol protocol : this.protocols) {
+			if (protocol.getGraceEndpoint().isRunning()) {
+				streams += protocol.endStreams();
 			}
 		}
-		return containers;
+		return streams;
+	}
+
+	private boolean closeWebSocketSessions() {
+		if (!WEBSOCKET_PRESENT) {
+			return false;
+		}
+		boolean any = false;
+		for (Context context : this.contexts) {
+			if (context.getState().isAvailable() && WebSocketSessions.closeAll(context)) {
+				any = true;
+			}
+		}
+		return any;
 	}
 
 	private int upgraded() {
@@ -178,7 +198,7 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 	}
 
 	private int streams() {
-		return this.protocols.stream().mapToInt((protocol) -> protocol.streams(this.streamType)).sum();
+		return this.protocols.stream().mapToInt(GraceHttp11NioProtocol::streams).sum();
 	}
 
 	@Override

@@ -1,6 +1,7 @@
 package dev.grace.boot.tomcat;
 
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
@@ -18,39 +19,45 @@ import org.apache.tomcat.util.http.MimeHeaders;
  * {@code TomcatServletWebServerFactory#setProtocol} or {@code new Connector(…)} so that a
  * connector can adopt an inherited socket and drain without losing requests.
  * <p>
- * Once its endpoint stopped accepting, every response it commits says
+ * Once its endpoint stopped accepting, every HTTP/1.1 response it commits with a body says
  * {@code Connection: close}, whatever keep-alive was decided when its request started,
- * so that the client's next request goes to the new process; a stream ended at the
- * handover closes its connection after its last chunk ({@link GraceHttp11Processor}).
- * It also knows
- * its long-lived connections (upgraded ones: WebSocket, HTTP/2; asynchronous responses
- * that stream without end) and can end the streams.
+ * so that the client's next request goes to the new process; a stream that ends then
+ * closes its connection after its last chunk ({@link GraceHttp11Processor}). It also
+ * knows its long-lived connections (upgraded ones: WebSocket, HTTP/2; asynchronous
+ * responses under way with a stream's content type) and can end the streams.
  * <p>
  * What this relies on in Tomcat 11.0.22, besides what {@link GraceNioEndpoint} lists
  * (checked by {@code GraceNioEndpointTomcatContractTests}):
  * <ul>
  * <li><b>Commit.</b> {@code Http11Processor.prepareResponse()} calls
- * {@link #useCompression(Request, Response)} on the committing thread for every response
- * with a body, before it reads the {@code Connection} header to decide on keep-alive and
- * chunking: a {@code Connection: close} added there turns keep-alive off, as one the
- * application set would.</li>
+ * {@link #useCompression(Request, Response)} on the committing thread for a response with
+ * a body that is not sent with sendfile, before it reads the {@code Connection} header
+ * to decide on keep-alive and chunking: a {@code Connection: close} added there turns
+ * keep-alive off, as one the application set would, and trailer fields keep a response
+ * of unknown length chunked. HTTP/2 streams call it too ({@code Http2Protocol}), where a
+ * {@code Connection} header is forbidden: they are left alone, GOAWAY does the job. A
+ * 204 or 304 answered after the stop keeps its keep-alive; its connection is closed as
+ * an idle one by the drain.</li>
  * <li><b>Waiting processors.</b> The connection handler registers every processor that
  * waits on a connection (an asynchronous request: HTTP/1.1's or an HTTP/2 stream's; an
- * upgraded connection) through {@link #addWaitingProcessor(Processor)} and forgets it
- * through {@link #removeWaitingProcessor(Processor)}; {@code timeoutAsync(-1)} times an
- * asynchronous request out at once, on a container thread, as {@code stop()} does.</li>
+ * upgraded connection) through {@link #addWaitingProcessor(Processor)}; it forgets it
+ * through {@link #removeWaitingProcessor(Processor)}, or recycles it without saying so
+ * when its connection is released, so a processor here may be idle or serve another
+ * request. {@code timeoutAsync(-1)} times an asynchronous request out at once, on a
+ * container thread, as {@code stop()} does.</li>
  * </ul>
  */
 public class GraceHttp11NioProtocol extends Http11NioProtocol {
 
-	/**
-	 * The request attribute set on a stream this protocol ends at the handover, just
-	 * before its asynchronous timeout runs: a framework can then end it as completed
-	 * rather than timed out.
-	 */
-	public static final String STREAM_ENDED_ATTRIBUTE = GraceHttp11NioProtocol.class.getName() + ".STREAM_ENDED";
+	private static final Predicate<String> EVENT_STREAM = (type) -> type.toLowerCase(Locale.ROOT)
+		.startsWith("text/event-stream");
 
 	private final Set<Processor> waiting = ConcurrentHashMap.newKeySet();
+
+	// the requests already timed out, by their start: one asynchronous timeout each
+	private final Map<Processor, Long> ended = new ConcurrentHashMap<>();
+
+	private volatile Predicate<String> streamType = EVENT_STREAM;
 
 	public GraceHttp11NioProtocol() {
 		super(new GraceNioEndpoint());
@@ -64,6 +71,14 @@ public class GraceHttp11NioProtocol extends Http11NioProtocol {
 		return (GraceNioEndpoint) getEndpoint();
 	}
 
+	/**
+	 * Sets which content types are streams (responses that never end by themselves).
+	 * @param streamType whether a content type is one; {@code text/event-stream} until set
+	 */
+	public void setStreamTypes(Predicate<String> streamType) {
+		this.streamType = streamType;
+	}
+
 	@Override
 	protected Processor createProcessor() {
 		return new GraceHttp11Processor(this, getAdapter());
@@ -73,13 +88,13 @@ public class GraceHttp11NioProtocol extends Http11NioProtocol {
 	// may be changed safely.
 	@Override
 	public boolean useCompression(Request request, Response response) {
-		if (getGraceEndpoint().isAcceptingStopped()) {
-			closeAfter(response);
+		if (getGraceEndpoint().isAcceptingStopped() && request.protocol().toString().startsWith("HTTP/1.")) {
+			closeAfter(request, response);
 		}
 		return super.useCompression(request, response);
 	}
 
-	private static void closeAfter(Response response) {
+	private static void closeAfter(Request request, Response response) {
 		MimeHeaders headers = response.getMimeHeaders();
 		for (int i = 0; i < headers.size(); i++) {
 			if (headers.getName(i).equalsIgnoreCase("Connection")
@@ -87,7 +102,29 @@ public class GraceHttp11NioProtocol extends Http11NioProtocol {
 				return;
 			}
 		}
+		// Without a length, Tomcat would delimit the body by the close, and a cut body
+		// would look complete: trailer fields (none) keep it chunked.
+		if (response.getContentLengthLong() == -1 && response.getTrailerFields() == null
+				&& !"HEAD".equals(request.getMethod())) {
+			try {
+				response.setTrailerFields(() -> null);
+			}
+			catch (IllegalStateException ex) {
+				// HTTP/1.0: no chunking, the close delimits the body as it always does
+			}
+		}
 		response.addHeader("Connection", "close");
+	}
+
+	/**
+	 * Whether a response that just ended closes its connection: a stream's, once this
+	 * endpoint stopped accepting. Asked on the thread that ends it.
+	 * @param response the response
+	 * @return true to close
+	 */
+	boolean closesAfter(Response response) {
+		String contentType = response.getContentType();
+		return getGraceEndpoint().isAcceptingStopped() && contentType != null && this.streamType.test(contentType);
 	}
 
 	@Override
@@ -99,6 +136,7 @@ public class GraceHttp11NioProtocol extends Http11NioProtocol {
 	@Override
 	public void removeWaitingProcessor(Processor processor) {
 		this.waiting.remove(processor);
+		this.ended.remove(processor);
 		super.removeWaitingProcessor(processor);
 	}
 
@@ -117,15 +155,14 @@ public class GraceHttp11NioProtocol extends Http11NioProtocol {
 	}
 
 	/**
-	 * Asynchronous requests whose response is under way with a content type that never
-	 * ends by itself (server-sent events): HTTP/1.1 requests and HTTP/2 streams.
-	 * @param streamType whether a content type is one of those
+	 * Asynchronous requests whose response is under way with a stream's content type:
+	 * HTTP/1.1 requests and HTTP/2 streams.
 	 * @return their number
 	 */
-	public int streams(Predicate<String> streamType) {
+	public int streams() {
 		int count = 0;
 		for (Processor processor : this.waiting) {
-			if (isStream(processor, streamType)) {
+			if (isStream(processor)) {
 				count++;
 			}
 		}
@@ -133,51 +170,35 @@ public class GraceHttp11NioProtocol extends Http11NioProtocol {
 	}
 
 	/**
-	 * Ends every stream as its asynchronous timeout would, now: the application's timeout
-	 * handling runs on a container thread (Spring MVC completes an {@code SseEmitter},
-	 * WebFlux cancels the stream) and the response ends well-formed, with its last chunk
-	 * (HTTP/1.1) or END_STREAM (HTTP/2). A response that is not under way yet is a request
-	 * in flight, answered as usual; one under way with another content type (a download)
-	 * is left to finish.
-	 * @param streamType whether a content type is one of a stream
-	 * @return how many were ended
+	 * Ends every stream as its asynchronous timeout would, now, once per request: the
+	 * application's timeout handling runs on a container thread (Spring MVC completes an
+	 * {@code SseEmitter}) and the response ends well-formed, with its last chunk (HTTP/1.1)
+	 * or END_STREAM (HTTP/2). A response that is not under way yet is a request in flight,
+	 * answered as usual; one under way with another content type (a download) is left to
+	 * finish.
+	 * @return how many were ended now
 	 */
-	public int endStreams(Predicate<String> streamType) {
+	public int endStreams() {
 		int ended = 0;
 		for (Processor processor : this.waiting) {
-			if (isStream(processor, streamType)) {
-				((AbstractProcessor) processor).getRequest().setAttribute(STREAM_ENDED_ATTRIBUTE, Boolean.TRUE);
-				processor.timeoutAsync(-1);
-				ended++;
+			if (isStream(processor)) {
+				Long started = ((AbstractProcessor) processor).getRequest().getStartTimeNanos();
+				if (!started.equals(this.ended.put(processor, started))) {
+					processor.timeoutAsync(-1);
+					ended++;
+				}
 			}
 		}
 		return ended;
 	}
 
-	/**
-	 * Marks every stream as ended at the handover, for a framework that ends them itself:
-	 * each closes its connection once its response is complete.
-	 * @param streamType whether a content type is one of a stream
-	 * @return how many were marked
-	 */
-	public int markStreamsEnded(Predicate<String> streamType) {
-		int marked = 0;
-		for (Processor processor : this.waiting) {
-			if (isStream(processor, streamType)) {
-				((AbstractProcessor) processor).getRequest().setAttribute(STREAM_ENDED_ATTRIBUTE, Boolean.TRUE);
-				marked++;
-			}
-		}
-		return marked;
-	}
-
-	private static boolean isStream(Processor processor, Predicate<String> streamType) {
+	private boolean isStream(Processor processor) {
 		if (!(processor instanceof AbstractProcessor request) || !request.isAsync()) {
 			return false;
 		}
 		Response response = request.getRequest().getResponse();
 		String contentType = response.getContentType();
-		return response.isCommitted() && contentType != null && streamType.test(contentType);
+		return response.isCommitted() && contentType != null && this.streamType.test(contentType);
 	}
 
 }

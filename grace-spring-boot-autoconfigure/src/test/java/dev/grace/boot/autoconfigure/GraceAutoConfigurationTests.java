@@ -111,7 +111,7 @@ class GraceAutoConfigurationTests {
 		this.runner.run((context) -> {
 			GraceProperties.LongLived longLived = context.getBean(GraceProperties.class).longLived();
 			assertThat(longLived.notice()).hasSeconds(1);
-			assertThat(longLived.streamTypes()).containsExactly("text/event-stream", "application/x-ndjson");
+			assertThat(longLived.streamTypes()).containsExactly("text/event-stream");
 		});
 		this.runner.withPropertyValues("grace.long-lived.notice=0").run((context) -> assertThat(context).hasNotFailed());
 		this.runner.withPropertyValues("grace.long-lived.notice=-1s").run((context) -> {

@@ -202,6 +202,11 @@ public final class ClassDataTraining implements AutoCloseable {
 		try {
 			return started.get();
 		}
+		catch (InterruptedException ex) {
+			// nobody will hold it: it must not outlive this process's wish
+			started.thenAccept(Process::destroyForcibly);
+			throw ex;
+		}
 		catch (ExecutionException ex) {
 			if (ex.getCause() instanceof IOException io) {
 				throw io;
