@@ -107,30 +107,10 @@ record Report(Instant when, int restarts, Run grace, Run baseline, Throughput th
 		t.put("offRequestsPerSecond", List.of(this.throughput.off()[0], this.throughput.off()[1]));
 		t.put("ratio", this.throughput.ratio());
 		root.put("throughput", t);
-		return toJson(root) + "\n";
+		return BenchJson.write(root) + "\n";
 	}
 
-	private static String toJson(Object value) {
-		if (value instanceof Map<?, ?> map) {
-			List<String> entries = new ArrayList<>();
-			map.forEach((k, v) -> entries.add(quote(k.toString()) + ": " + toJson(v)));
-			return "{" + String.join(", ", entries) + "}";
-		}
-		if (value instanceof List<?> list) {
-			return "[" + String.join(", ", list.stream().map(Report::toJson).toList()) + "]";
-		}
-		if (value instanceof Double d) {
-			return d.isNaN() ? "null" : String.format(Locale.ROOT, "%.3f", d);
-		}
-		if (value instanceof Number || value instanceof Boolean) {
-			return value.toString();
-		}
-		return quote(String.valueOf(value));
-	}
 
-	private static String quote(String s) {
-		return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-	}
 
 	private static void row(StringBuilder md, String name, Object a, Object b) {
 		md.append("| ").append(name).append(" | ").append(a).append(" | ").append(b).append(" |\n");
