@@ -50,14 +50,17 @@ class FailureSafetyIT {
 			GraceStatus vetoed = restartAndAwaitFailure(demo, pid);
 			assertThat(vetoed.reason()).startsWith("cancelled by ").endsWith(": maintenance file " + veto + " exists");
 			assertThat(vetoed.childPid()).as("nothing spawned").isEqualTo(-1);
-			assertThat(demo.log()).contains("Restart step REQUESTED", "Restart step FAILED: cancelled by ");
+			// the status shows the failure before the step's listeners have run
+			demo.awaitLog("Restart step FAILED: cancelled by ", Duration.ofSeconds(10));
+			assertThat(demo.log()).contains("Restart step REQUESTED");
 			Files.delete(veto);
 
 			Files.writeString(config, "demo.fail-on-start=true\n");
 			GraceStatus failed = restartAndAwaitFailure(demo, pid);
 			assertThat(failed.reason()).contains("exited before it was ready (exit code 1)");
-			assertThat(demo.log()).contains("demo.fail-on-start is set: failing on purpose",
-					"Restart failed, still serving");
+			demo.awaitLog("Restart failed, still serving: child pid " + failed.childPid() + " exited",
+					Duration.ofSeconds(10));
+			assertThat(demo.log()).contains("demo.fail-on-start is set: failing on purpose");
 
 			Files.writeString(config, "grace.ready-timeout=-1s\n");
 			failed = restartAndAwaitFailure(demo, pid);
