@@ -22,8 +22,13 @@ class ClassDataTrainingTests {
 	@Test
 	void aSideRunStartsWithEveryThreadAtTheLowestPriority() throws Exception {
 		Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+		// no pipes: the JDK closes a process's pipes on its own thread once it exits, which
+		// other tests of this JVM that compare its descriptors would see
 		ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xshare:auto", "-cp",
-				System.getProperty("java.class.path"), Sleeper.class.getName());
+				System.getProperty("java.class.path"), Sleeper.class.getName())
+			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+			.redirectError(ProcessBuilder.Redirect.DISCARD);
 		int before = nice(Path.of("/proc/thread-self"));
 		Process process = ClassDataTraining.startNiced(builder);
 		try {
