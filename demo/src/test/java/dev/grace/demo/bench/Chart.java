@@ -39,12 +39,26 @@ final class Chart {
 	}
 
 	static void write(Path file, Run grace, Run baseline) throws IOException {
+		writeSideBySide(file, chart(grace), chart(baseline), WIDTH, HEIGHT);
+	}
+
+	/**
+	 * Writes two charts side by side as one PNG.
+	 * @param file the PNG
+	 * @param left the left chart
+	 * @param right the right chart
+	 * @param width each chart's width
+	 * @param height their height
+	 * @throws IOException if the file cannot be written
+	 */
+	static void writeSideBySide(Path file, JFreeChart left, JFreeChart right, int width, int height)
+			throws IOException {
 		System.setProperty("java.awt.headless", "true");
-		BufferedImage image = new BufferedImage(WIDTH * 2, HEIGHT, BufferedImage.TYPE_INT_RGB);
+		BufferedImage image = new BufferedImage(width * 2, height, BufferedImage.TYPE_INT_RGB);
 		Graphics2D g = image.createGraphics();
 		g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-		chart(grace).draw(g, new Rectangle2D.Double(0, 0, WIDTH, HEIGHT));
-		chart(baseline).draw(g, new Rectangle2D.Double(WIDTH, 0, WIDTH, HEIGHT));
+		left.draw(g, new Rectangle2D.Double(0, 0, width, height));
+		right.draw(g, new Rectangle2D.Double(width, 0, width, height));
 		g.dispose();
 		ImageIO.write(image, "png", file.toFile());
 	}

@@ -2,14 +2,8 @@ package dev.grace.demo.bench;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.geom.Rectangle2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
-
-import javax.imageio.ImageIO;
 
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
@@ -38,14 +32,7 @@ final class StartupChart {
 	}
 
 	static void write(Path file, StartupReport report) throws IOException {
-		System.setProperty("java.awt.headless", "true");
-		BufferedImage image = new BufferedImage(WIDTH * 2, HEIGHT, BufferedImage.TYPE_INT_RGB);
-		Graphics2D g = image.createGraphics();
-		g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-		seconds(report).draw(g, new Rectangle2D.Double(0, 0, WIDTH, HEIGHT));
-		ratios(report).draw(g, new Rectangle2D.Double(WIDTH, 0, WIDTH, HEIGHT));
-		g.dispose();
-		ImageIO.write(image, "png", file.toFile());
+		Chart.writeSideBySide(file, seconds(report), ratios(report), WIDTH, HEIGHT);
 	}
 
 	private static JFreeChart seconds(StartupReport report) {

@@ -1,7 +1,6 @@
 package dev.grace.boot.autoconfigure;
 
-import java.util.List;
-import java.util.Locale;
+import java.util.function.Predicate;
 
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -26,10 +25,14 @@ class EndedFluxStreams implements WebFilter {
 
 	private final Sinks.One<Boolean> handedOver = Sinks.one();
 
-	private final List<String> streamTypes;
+	private final Predicate<String> streamType;
 
-	EndedFluxStreams(List<String> streamTypes) {
-		this.streamTypes = streamTypes.stream().map((type) -> type.trim().toLowerCase(Locale.ROOT)).toList();
+	/**
+	 * Creates the filter.
+	 * @param streamType whether a content type is a stream's
+	 */
+	EndedFluxStreams(Predicate<String> streamType) {
+		this.streamType = streamType;
 	}
 
 	/**
@@ -46,11 +49,7 @@ class EndedFluxStreams implements WebFilter {
 
 	private boolean isStream(ServerHttpResponse response) {
 		MediaType type = response.getHeaders().getContentType();
-		if (type == null) {
-			return false;
-		}
-		String value = type.toString().toLowerCase(Locale.ROOT);
-		return this.streamTypes.stream().anyMatch(value::startsWith);
+		return type != null && this.streamType.test(type.toString());
 	}
 
 	private final class Ending extends ServerHttpResponseDecorator {

@@ -213,8 +213,8 @@ public final class GraceAutoConfiguration {
 	static class WebFluxConfiguration {
 
 		@Bean
-		EndedFluxStreams graceEndedFluxStreams(GraceProperties properties, TomcatLongLivedConnections longLived) {
-			EndedFluxStreams streams = new EndedFluxStreams(properties.longLived().streamTypes());
+		EndedFluxStreams graceEndedFluxStreams(TomcatLongLivedConnections longLived) {
+			EndedFluxStreams streams = new EndedFluxStreams(longLived::isStreamType);
 			longLived.endStreamsWith(streams::end);
 			return streams;
 		}

@@ -1,5 +1,7 @@
 package dev.grace.boot.autoconfigure;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -26,12 +28,25 @@ class TomcatDrainProbe implements Drain.Probe, ApplicationListener<WebServerInit
 	@Override
 	public void onApplicationEvent(WebServerInitializedEvent event) {
 		if (event.getWebServer() instanceof TomcatWebServer tomcat) {
-			for (Connector connector : tomcat.getTomcat().getService().findConnectors()) {
-				if (connector.getProtocolHandler() instanceof GraceHttp11NioProtocol protocol) {
-					this.endpoints.addIfAbsent(protocol.getGraceEndpoint());
-				}
+			for (GraceHttp11NioProtocol protocol : graceProtocols(tomcat)) {
+				this.endpoints.addIfAbsent(protocol.getGraceEndpoint());
 			}
 		}
+	}
+
+	/**
+	 * The grace connectors' protocols of an embedded Tomcat.
+	 * @param tomcat the web server
+	 * @return the protocols, in connector order
+	 */
+	static List<GraceHttp11NioProtocol> graceProtocols(TomcatWebServer tomcat) {
+		List<GraceHttp11NioProtocol> protocols = new ArrayList<>();
+		for (Connector connector : tomcat.getTomcat().getService().findConnectors()) {
+			if (connector.getProtocolHandler() instanceof GraceHttp11NioProtocol protocol) {
+				protocols.add(protocol);
+			}
+		}
+		return protocols;
 	}
 
 	@Override

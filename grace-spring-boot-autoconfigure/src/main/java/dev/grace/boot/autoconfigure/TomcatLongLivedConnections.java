@@ -9,7 +9,6 @@ import java.util.function.Predicate;
 
 import org.apache.catalina.Container;
 import org.apache.catalina.Context;
-import org.apache.catalina.connector.Connector;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -76,6 +75,15 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 	}
 
 	/**
+	 * Whether a content type is a stream's (one of {@code grace.long-lived.stream-types}).
+	 * @param contentType the content type, parameters included
+	 * @return true for a stream
+	 */
+	boolean isStreamType(String contentType) {
+		return this.streamType.test(contentType);
+	}
+
+	/**
 	 * Whether this process is ending its streams: the handover happened and the notice
 	 * is over.
 	 * @return true from then on
@@ -87,9 +95,8 @@ class TomcatLongLivedConnections implements LongLivedConnections, ApplicationLis
 	@Override
 	public void onApplicationEvent(WebServerInitializedEvent event) {
 		if (event.getWebServer() instanceof TomcatWebServer tomcat) {
-			for (Connector connector : tomcat.getTomcat().getService().findConnectors()) {
-				if (connector.getProtocolHandler() instanceof GraceHttp11NioProtocol protocol
-						&& !this.protocols.contains(protocol)) {
+			for (GraceHttp11NioProtocol protocol : TomcatDrainProbe.graceProtocols(tomcat)) {
+				if (!this.protocols.contains(protocol)) {
 					protocol.setStreamTypes(this.streamType);
 					this.protocols.add(protocol);
 				}

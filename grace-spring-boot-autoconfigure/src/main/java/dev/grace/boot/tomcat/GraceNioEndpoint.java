@@ -348,9 +348,7 @@ public class GraceNioEndpoint extends NioEndpoint {
 			super.pause();
 			return;
 		}
-		this.drainRequested = true;
-		stopAccepting();
-		goAway();
+		handOver();
 	}
 
 	@Override
