@@ -44,6 +44,7 @@ import dev.grace.boot.internal.posix.Lineage;
 import dev.grace.boot.internal.posix.MemoryHeadroom;
 import dev.grace.boot.internal.posix.NativePosix;
 import dev.grace.boot.internal.posix.OomScoreAdjuster;
+import dev.grace.boot.internal.posix.StartPriority;
 import dev.grace.boot.internal.posix.ParentPipe;
 import dev.grace.boot.internal.posix.PosixSpawner;
 import dev.grace.boot.internal.posix.ServingListeners;
@@ -133,12 +134,19 @@ public final class GraceAutoConfiguration {
 	}
 
 	@Bean
+	StartPriority graceStartPriority(GraceProperties properties) {
+		return new StartPriority(properties.startPriorityBoost(), ENV);
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	ServiceManager graceServiceManager(GraceProperties properties, Lineage lineage,
-			ObjectProvider<ApplicationAvailability> availability, RestartHistory history, Drain drain) {
+			ObjectProvider<ApplicationAvailability> availability, RestartHistory history, Drain drain,
+			StartPriority startPriority) {
 		long pid = ProcessHandle.current().pid();
 		List<ServiceManager> managers = new ArrayList<>();
 		managers.add(new OomScoreAdjuster()); // first: it raises a new process's right after the spawn
+		managers.add(startPriority); // before accepting: back to the serving priority
 		if (properties.pidFile() != null) {
 			managers.add(new PidFile(properties.pidFile(), "grace.pid-file", pid));
 		}
@@ -174,12 +182,13 @@ public final class GraceAutoConfiguration {
 	Restarter graceRestarter(ServingListeners serving, Lineage lineage, GraceProperties properties,
 			ServiceManager manager, ObjectProvider<RestartHook> hooks, ApplicationEventPublisher publisher,
 			ProcessExit exit, RestartHistory history, EmbeddedDatabaseCheck databases, GraceClassData classData,
-			TomcatLongLivedConnections longLived) {
+			TomcatLongLivedConnections longLived, StartPriority startPriority) {
 		WorkingDirectory directory = WorkingDirectory.atStartup(properties.workingDirectory(), ENV);
 		ReadyTimeout readyTimeout = (properties.readyTimeout() != null)
 				? ReadyTimeout.configured(properties.readyTimeout()) : ReadyTimeout.derived();
 		return new Restarter(new PosixSpawner(classData.commands(() -> ChildCommand.ofCurrentProcess(ENV, directory)),
-				lineage, new MemoryHeadroom(properties.memoryHeadroom()), history::handDown), serving,
+				lineage, new MemoryHeadroom(properties.memoryHeadroom()), history::handDown)
+			.withStartPriority(startPriority), serving,
 				new ParentPipe(lineage), manager,
 				new Restarter.Settings(lineage.generation(), readyTimeout, Restarter.Settings.CHILD_STOP_GRACE,
 						databases::exitHint),
@@ -201,7 +210,7 @@ public final class GraceAutoConfiguration {
 
 		@Bean
 		org.springframework.web.servlet.config.annotation.WebMvcConfigurer graceEndedStreams(
-				TomcatLongLivedConnections longLived) {
+				TomcatLongLivedConnections longLived, StartPriority startPriority) {
 			return new EndedStreamsConfigurer(longLived::isEnding);
 		}
 

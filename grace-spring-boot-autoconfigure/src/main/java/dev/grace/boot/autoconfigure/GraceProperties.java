@@ -35,13 +35,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * so that the OOM killer never takes the serving process. 0 turns the check off.
  * @param longLived What happens to connections that outlive a request (WebSocket,
  * server-sent events, HTTP/2) when a restart hands over.
+ * @param startPriorityBoost How many nice steps above the serving process a restarted
+ * process runs until it is ready, so that a busy machine does not stretch the restart:
+ * the serving process keeps serving, a little slower, meanwhile. Needs CAP_SYS_NICE (or a
+ * LimitNICE that allows it); without it the new process starts at the serving
+ * process's priority. 0 turns it off.
  * @since 0.1.0
  */
 @ConfigurationProperties("grace")
 public record GraceProperties(@DefaultValue("true") boolean enabled, @Nullable Duration readyTimeout,
 		@DefaultValue("30s") Duration drainTimeout, @Nullable Path pidFile,
 		@DefaultValue("auto") SupervisorMode supervisor, @Nullable Path workingDirectory,
-		@DefaultValue("1.0") double memoryHeadroom, @DefaultValue LongLived longLived) {
+		@DefaultValue("1.0") double memoryHeadroom, @DefaultValue LongLived longLived,
+		@DefaultValue("10") int startPriorityBoost) {
 
 	public GraceProperties {
 		if (readyTimeout != null) {
@@ -50,6 +56,10 @@ public record GraceProperties(@DefaultValue("true") boolean enabled, @Nullable D
 		requirePositive("grace.drain-timeout", drainTimeout);
 		requireDirectory("grace.working-directory", workingDirectory);
 		requireFactor("grace.memory-headroom", memoryHeadroom);
+		if (startPriorityBoost < 0 || startPriorityBoost > 39) {
+			throw new IllegalArgumentException("grace.start-priority-boost must be a number of nice steps from 0 (off) "
+					+ "to 39, such as 10, but was " + startPriorityBoost);
+		}
 	}
 
 	/**

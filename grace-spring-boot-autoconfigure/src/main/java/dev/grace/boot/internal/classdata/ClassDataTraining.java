@@ -20,16 +20,18 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.grace.boot.internal.posix.ChildCommand;
-import dev.grace.boot.internal.posix.NativePosix;
+import dev.grace.boot.internal.posix.CpuPriority;
 
 /**
  * Trains the class-data cache of this build in a side run, so that the serving process
  * records nothing and pays nothing: once it serves, when no valid cache exists, the same
  * command starts again, with the option that writes a cache at exit and
  * {@code -Dspring.context.exit=onRefresh}, which ends it once its context is refreshed,
- * before any connector binds or any lifecycle bean starts. It runs at the lowest CPU
- * priority (nice 19), with nothing inherited but its standard input, and its output in a
- * log file next to the cache. One side run per build at a time (a file lock); a run that
+ * before any connector binds or any lifecycle bean starts. It runs in the
+ * {@code SCHED_IDLE} policy (nice 19 where that policy is refused), so that it only takes
+ * CPU time the serving process leaves, and gives it back the moment a thread of the
+ * serving process wakes; nothing is inherited but its standard input, and its output goes
+ * to a log file next to the cache. One side run per build at a time (a file lock); a run that
  * fails is not repeated for that build. A process that stops ends its side run.
  */
 public final class ClassDataTraining implements AutoCloseable {
@@ -37,10 +39,6 @@ public final class ClassDataTraining implements AutoCloseable {
 	private static final Log logger = LogFactory.getLog(ClassDataTraining.class);
 
 	static final String EXIT_ON_REFRESH = "-Dspring.context.exit=onRefresh";
-
-	private static final int NICEST = 19;
-
-	private static final int PRIO_PROCESS = 0;
 
 	// the serving process's own notifications and watchdog are not the side run's
 	private static final List<String> NOT_INHERITED = List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID");
@@ -129,10 +127,12 @@ public final class ClassDataTraining implements AutoCloseable {
 		env.putAll(next.env());
 		NOT_INHERITED.forEach(env::remove);
 		long started = System.nanoTime();
-		Process process = startNiced(builder);
+		Started side = startNiced(builder);
+		Process process = side.process();
 		this.process = process;
 		logger.info("Class data: no " + this.cache.kind() + " for this build yet; training one in a side run (pid "
-				+ process.pid() + ", nice " + NICEST + ", log " + log + ")");
+				+ process.pid() + ", " + (side.idle() ? "SCHED_IDLE" : "nice " + CpuPriority.NICEST) + ", log "
+				+ log + ")");
 		try {
 			if (!process.waitFor(this.timeout.toMillis(), TimeUnit.MILLISECONDS)) {
 				process.destroyForcibly();
@@ -176,22 +176,18 @@ public final class ClassDataTraining implements AutoCloseable {
 	}
 
 	// Renicing the side run once started is too late: its JVM has already made the GC and
-	// compiler threads that do most of its work, each with its own nice value, and they
+	// compiler threads that do most of its work, each with its own priority, and they
 	// took a fifth of a serving process's throughput on 2 cores (bench/startup). A process
-	// inherits the nice value of the thread that starts it, so a thread of its own, lowered
-	// first, starts it.
-	static Process startNiced(ProcessBuilder builder) throws IOException, InterruptedException {
-		CompletableFuture<Process> started = new CompletableFuture<>();
+	// inherits the priority of the thread that starts it, so a thread of its own, lowered
+	// first, starts it. Nice 19 alone still cost a tenth: a nice thread that got a CPU
+	// keeps it for a while when a serving thread wakes; a SCHED_IDLE one does not.
+	static Started startNiced(ProcessBuilder builder) throws IOException, InterruptedException {
+		CompletableFuture<Started> started = new CompletableFuture<>();
 		Thread starter = new Thread(() -> {
+			boolean idle = CpuPriority.idleCallingThread();
+			CpuPriority.setNiceOfCallingThread(CpuPriority.NICEST);
 			try {
-				// on Linux, 0 names the calling thread only
-				NativePosix.get().setpriority(PRIO_PROCESS, 0, NICEST);
-			}
-			catch (RuntimeException | LinkageError ex) {
-				// it runs at normal priority
-			}
-			try {
-				started.complete(builder.start());
+				started.complete(new Started(builder.start(), idle));
 			}
 			catch (Throwable ex) {
 				started.completeExceptionally(ex);
@@ -204,7 +200,7 @@ public final class ClassDataTraining implements AutoCloseable {
 		}
 		catch (InterruptedException ex) {
 			// nobody will hold it: it must not outlive this process's wish
-			started.thenAccept(Process::destroyForcibly);
+			started.thenAccept((side) -> side.process().destroyForcibly());
 			throw ex;
 		}
 		catch (ExecutionException ex) {
@@ -213,6 +209,15 @@ public final class ClassDataTraining implements AutoCloseable {
 			}
 			throw new IOException("Cannot start the side run", ex.getCause());
 		}
+	}
+
+	/**
+	 * A side run just started.
+	 * @param process its process
+	 * @param idle whether it runs in the {@code SCHED_IDLE} policy
+	 */
+	record Started(Process process, boolean idle) {
+
 	}
 
 	/**

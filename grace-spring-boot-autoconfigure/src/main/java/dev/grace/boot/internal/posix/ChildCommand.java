@@ -47,7 +47,8 @@ public record ChildCommand(List<String> argv, Map<String, String> env, @Nullable
 	 * started later misreads them.
 	 */
 	public static final List<String> INHERITED_VARIABLES = List.of(ListenFds.LISTEN_FDS, ListenFds.LISTEN_PID,
-			ListenFds.LISTEN_FDNAMES, Lineage.GENERATION, Lineage.PARENT_PID, Lineage.READY_FD, RestartHistory.TRIGGER,
+			ListenFds.LISTEN_FDNAMES, Lineage.GENERATION, Lineage.PARENT_PID, Lineage.READY_FD, StartPriority.VARIABLE,
+			RestartHistory.TRIGGER,
 			RestartHistory.REQUESTED_AT, RestartHistory.TALLY);
 
 	/**

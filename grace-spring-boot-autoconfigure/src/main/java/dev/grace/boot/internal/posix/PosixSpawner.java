@@ -47,6 +47,8 @@ public final class PosixSpawner implements Spawner {
 
 	private final Supplier<Map<String, String>> handedDown;
 
+	private StartPriority priority = new StartPriority(0, Map.of());
+
 	/**
 	 * Creates the spawner of a process, which remembers the jar it runs now.
 	 * @param command what to run, read again at each restart
@@ -85,6 +87,16 @@ public final class PosixSpawner implements Spawner {
 		this.spawn = spawn;
 		this.memory = memory;
 		this.handedDown = handedDown;
+	}
+
+	/**
+	 * Starts new processes at a higher CPU priority until they are ready.
+	 * @param priority the start priority
+	 * @return this spawner
+	 */
+	public PosixSpawner withStartPriority(StartPriority priority) {
+		this.priority = priority;
+		return this;
 	}
 
 	@Override
@@ -163,8 +175,9 @@ public final class PosixSpawner implements Spawner {
 			}
 			// No shell in between (distroless images have none), so no LISTEN_PID: the
 			// child takes the descriptors because its real parent is this process.
-			long pid = this.spawn.spawnp(command.argv().get(0), dups, closes, directory(command), command.argv(),
-					handDown(envp(command.env(), sockets, lineage, readyTarget)));
+			long pid = this.priority.spawn((returnTo) -> this.spawn.spawnp(command.argv().get(0), dups, closes,
+					directory(command), command.argv(), handDown(envp(command.env(), sockets, lineage, readyTarget,
+							returnTo))));
 			return PosixChild.start(pid, readEnd);
 		}
 		catch (RuntimeException ex) {
@@ -183,7 +196,7 @@ public final class PosixSpawner implements Spawner {
 	}
 
 	private static List<String> envp(Map<String, String> base, List<NamedSocket> sockets, Lineage lineage,
-			int readyFd) {
+			int readyFd, int returnToNice) {
 		List<String> env = new ArrayList<>();
 		base.forEach((key, value) -> env.add(key + "=" + value));
 		env.add(ListenFds.LISTEN_FDS + "=" + sockets.size());
@@ -192,6 +205,9 @@ public final class PosixSpawner implements Spawner {
 		env.add(Lineage.GENERATION + "=" + (lineage.generation() + 1));
 		env.add(Lineage.PARENT_PID + "=" + ProcessHandle.current().pid());
 		env.add(Lineage.READY_FD + "=" + readyFd);
+		if (returnToNice != Integer.MIN_VALUE) {
+			env.add(StartPriority.VARIABLE + "=" + returnToNice);
+		}
 		return env;
 	}
 

@@ -1,33 +1,27 @@
 package dev.grace.boot.internal.posix;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import dev.grace.boot.internal.ListeningSocket;
 
 /**
- * Reads what the kernel says about this process's sockets from {@code /proc}: which
- * descriptor is which socket, and which sockets are listening where. This needs no JVM
- * flag, unlike asking the JDK for a channel's descriptor number.
+ * What the kernel says about this process's descriptors: {@code /proc/self/fd} names
+ * each one, and the socket calls ({@code getsockopt}, {@code getsockname}) describe a
+ * socket. The machine's connection tables ({@code /proc/net/tcp}) are never read: a busy
+ * machine lists tens of thousands of connections there (TIME_WAIT), and reading them
+ * made every new process of a busy server start slower. This needs no JVM flag, unlike
+ * asking the JDK for a channel's descriptor number.
  */
 public final class ProcNet {
-
-	private static final String LISTEN = "0A";
 
 	private static final Path FD_DIR = Path.of("/proc/self/fd");
 
@@ -56,14 +50,19 @@ public final class ProcNet {
 		if (inode < 0) {
 			throw new InvalidListenFdsException("inherited fd " + fd + " is not a socket (it is " + target + ")");
 		}
-		Entry entry = tcpSockets(Set.of(inode)).get(inode);
-		if (entry == null) {
+		Sockets sockets = Sockets.get();
+		if (!sockets.isTcp(fd)) {
 			throw new InvalidListenFdsException("inherited fd " + fd + " is not a TCP socket (" + target + ")");
 		}
-		if (!LISTEN.equals(entry.state)) {
+		if (!sockets.isListening(fd)) {
 			throw new InvalidListenFdsException("inherited fd " + fd + " is a TCP socket that is not listening");
 		}
-		return new ListeningSocket(fd, entry.address, inode);
+		InetSocketAddress address = sockets.localAddress(fd);
+		if (address == null) {
+			throw new InvalidListenFdsException("inherited fd " + fd + " is a listening TCP socket whose address "
+					+ "cannot be read");
+		}
+		return new ListeningSocket(fd, address, inode);
 	}
 
 	/**
@@ -72,14 +71,17 @@ public final class ProcNet {
 	 * @return the socket, empty if none is found
 	 */
 	public static Optional<ListeningSocket> findListening(InetSocketAddress bound) {
-		Map<Integer, Long> fds = socketFds();
-		Map<Long, Entry> sockets = tcpSockets(new HashSet<>(fds.values()));
+		Sockets sockets = Sockets.get();
 		// lowest descriptor first: a restart being spawned holds higher copies for a moment
-		for (Map.Entry<Integer, Long> fd : fds.entrySet()) {
-			Entry entry = sockets.get(fd.getValue());
-			if (entry != null && LISTEN.equals(entry.state) && entry.address.getPort() == bound.getPort()
-					&& ListeningSocket.sameAddress(bound.getAddress(), entry.address.getAddress())) {
-				return Optional.of(new ListeningSocket(fd.getKey(), entry.address, fd.getValue()));
+		for (Map.Entry<Integer, Long> fd : socketFds().entrySet()) {
+			int number = fd.getKey();
+			if (!sockets.isTcp(number) || !sockets.isListening(number)) {
+				continue;
+			}
+			InetSocketAddress address = sockets.localAddress(number);
+			if (address != null && address.getPort() == bound.getPort()
+					&& ListeningSocket.sameAddress(bound.getAddress(), address.getAddress())) {
+				return Optional.of(new ListeningSocket(number, address, fd.getValue()));
 			}
 		}
 		return Optional.empty();
@@ -125,88 +127,6 @@ public final class ProcNet {
 			return Long.parseLong(linkTarget.substring(8, linkTarget.length() - 1));
 		}
 		return -1;
-	}
-
-	// Only the sockets asked for are parsed: a busy machine lists tens of thousands of
-	// connections (TIME_WAIT), and parsing them all took seconds on the restart's path.
-	private static Map<Long, Entry> tcpSockets(Set<Long> inodes) {
-		Map<Long, Entry> result = new HashMap<>();
-		read(Path.of("/proc/self/net/tcp"), inodes, result);
-		read(Path.of("/proc/self/net/tcp6"), inodes, result);
-		return result;
-	}
-
-	private static void read(Path table, Set<Long> inodes, Map<Long, Entry> into) {
-		List<String> lines;
-		try {
-			lines = Files.readAllLines(table);
-		}
-		catch (IOException ex) {
-			return; // no IPv6 in this kernel, for example
-		}
-		String[] cols = new String[10];
-		for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-			if (!fields(line, cols)) {
-				continue;
-			}
-			long inode = parseInode(cols[9]);
-			if (inodes.contains(inode)) {
-				into.put(inode, new Entry(parseAddress(cols[1]), cols[3]));
-			}
-		}
-	}
-
-	// the first cols.length fields separated by spaces, without a regular expression
-	static boolean fields(String line, String[] cols) {
-		int i = 0;
-		int n = line.length();
-		for (int field = 0; field < cols.length; field++) {
-			while (i < n && line.charAt(i) == ' ') {
-				i++;
-			}
-			int start = i;
-			while (i < n && line.charAt(i) != ' ') {
-				i++;
-			}
-			if (start == i) {
-				return false;
-			}
-			cols[field] = line.substring(start, i);
-		}
-		return true;
-	}
-
-	private static long parseInode(String value) {
-		try {
-			return Long.parseLong(value);
-		}
-		catch (NumberFormatException ex) {
-			return -1;
-		}
-	}
-
-	// The kernel prints each 32-bit word of the address in host byte order.
-	static InetSocketAddress parseAddress(String hex) {
-		int colon = hex.indexOf(':');
-		String host = hex.substring(0, colon);
-		int port = Integer.parseInt(hex.substring(colon + 1), 16);
-		ByteBuffer bytes = ByteBuffer.allocate(host.length() / 2).order(ByteOrder.nativeOrder());
-		for (int i = 0; i < host.length(); i += 8) {
-			bytes.putInt((int) Long.parseLong(host.substring(i, i + 8), 16));
-		}
-		return new InetSocketAddress(ListeningSocket.normalize(toAddress(bytes.array())), port);
-	}
-
-	private static InetAddress toAddress(byte[] bytes) {
-		try {
-			return InetAddress.getByAddress(bytes);
-		}
-		catch (UnknownHostException ex) {
-			throw new IllegalArgumentException(ex);
-		}
-	}
-
-	private record Entry(InetSocketAddress address, String state) {
 	}
 
 }

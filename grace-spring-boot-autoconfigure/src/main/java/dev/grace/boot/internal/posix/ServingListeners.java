@@ -58,9 +58,7 @@ public final class ServingListeners implements ListenerTable {
 	 */
 	public void register(String name, ServerSocketChannel channel, Runnable stopAccepting, Runnable awaitTaken) {
 		this.listeners.removeIf((listener) -> listener.name().equals(name));
-		// Found once, while starting: a socket keeps its descriptor while it is open, and
-		// reading /proc/net/tcp on a machine with many connections (TIME_WAIT) takes
-		// long, too long for a restart's path.
+		// Found once, while starting: a socket keeps its descriptor while it is open
 		ListeningSocket socket = ProcNet.findListening(localAddress(channel)).orElse(null);
 		this.listeners.add(new Listener(name, channel, stopAccepting, awaitTaken, socket));
 	}

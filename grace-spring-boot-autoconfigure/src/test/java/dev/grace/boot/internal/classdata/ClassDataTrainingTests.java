@@ -16,8 +16,9 @@ import static org.awaitility.Awaitility.await;
 class ClassDataTrainingTests {
 
 	/**
-	 * Every thread of a side run's JVM runs at nice 19, those it made before anyone could
-	 * renice it (GC, compiler) included; the thread that asked stays as it was.
+	 * Every thread of a side run's JVM runs in SCHED_IDLE at nice 19, those it made before
+	 * anyone could renice it (GC, compiler) included; the thread that asked stays as it
+	 * was.
 	 */
 	@Test
 	void aSideRunStartsWithEveryThreadAtTheLowestPriority() throws Exception {
@@ -30,7 +31,9 @@ class ClassDataTrainingTests {
 			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
 			.redirectError(ProcessBuilder.Redirect.DISCARD);
 		int before = nice(Path.of("/proc/thread-self"));
-		Process process = ClassDataTraining.startNiced(builder);
+		int policyBefore = policy(Path.of("/proc/thread-self"));
+		ClassDataTraining.Started started = ClassDataTraining.startNiced(builder);
+		Process process = started.process();
 		try {
 			Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
 			// the JVM has made its GC and compiler threads once main runs
@@ -42,7 +45,15 @@ class ClassDataTrainingTests {
 			assertThat(nice).as("nice of each thread of the side run").allSatisfy((name, value) -> assertThat(value)
 				.as(name)
 				.isEqualTo(19));
+			assertThat(started.idle()).isTrue();
+			Map<String, Integer> policy = new TreeMap<>();
+			try (Stream<Path> each = Files.list(tasks)) {
+				each.forEach((task) -> policy.put(name(task), policy(task)));
+			}
+			assertThat(policy).as("scheduling policy of each thread of the side run")
+				.allSatisfy((name, value) -> assertThat(value).as(name).isEqualTo(SCHED_IDLE));
 			assertThat(nice(Path.of("/proc/thread-self"))).as("the test's own thread").isEqualTo(before);
+			assertThat(policy(Path.of("/proc/thread-self"))).as("the test's own thread").isEqualTo(policyBefore);
 		}
 		finally {
 			process.destroyForcibly().waitFor();
@@ -64,15 +75,26 @@ class ClassDataTrainingTests {
 		}
 	}
 
+	private static final int SCHED_IDLE = 5;
+
 	// field 19 of stat, counted after the command name, which may hold spaces
 	private static int nice(Path task) {
+		return statField(task, 19, 19);
+	}
+
+	// field 41 of stat
+	private static int policy(Path task) {
+		return statField(task, 41, SCHED_IDLE);
+	}
+
+	private static int statField(Path task, int field, int whenGone) {
 		try {
 			String stat = Files.readString(task.resolve("stat"));
 			List<String> fields = List.of(stat.substring(stat.lastIndexOf(')') + 2).split(" "));
-			return Integer.parseInt(fields.get(16));
+			return Integer.parseInt(fields.get(field - 3));
 		}
 		catch (IOException ex) {
-			return 19; // the thread ended while we looked
+			return whenGone; // the thread ended while we looked
 		}
 	}
 

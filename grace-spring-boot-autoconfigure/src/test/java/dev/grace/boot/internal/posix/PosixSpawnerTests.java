@@ -17,6 +17,7 @@ import java.util.TreeMap;
 
 import jnr.ffi.LibraryLoader;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,6 +105,28 @@ class PosixSpawnerTests {
 
 		assertThat(child.awaitReady(Duration.ofSeconds(10)).kind()).isEqualTo(Outcome.Kind.READY);
 		assertThat(Files.readAllLines(out)).containsExactly("actuator 1700000000123 failed.signal=1");
+		child.stop(Duration.ofSeconds(5));
+	}
+
+	@Test
+	void childStartsAboveThisProcesssPriorityAndIsToldWhereToReturn() throws Exception {
+		int own = CpuPriority.niceOfCallingThread();
+		Assumptions.assumeTrue(CpuPriority.setNiceOfCallingThread(own - 1) && CpuPriority.setNiceOfCallingThread(own),
+				"raising a process's CPU priority needs CAP_SYS_NICE (CI runs as root)");
+		ServerSocketChannel server = listen();
+		Path out = this.dir.resolve("child.txt");
+		String script = "echo \"$GRACE_START_NICE\" > " + out + "; printf x >&4; exec /bin/sleep 30";
+		PosixSpawner spawner = spawner().withStartPriority(new StartPriority(5, Map.of()));
+
+		PosixChild child = spawner.spawn(new ChildCommand(List.of("/bin/sh", "-c", script), Map.of("PATH", "/bin")),
+				List.of(named("server", server)), new Lineage(1, -1, -1));
+
+		assertThat(child.awaitReady(Duration.ofSeconds(10)).kind()).isEqualTo(Outcome.Kind.READY);
+		assertThat(Files.readAllLines(out)).containsExactly(Integer.toString(own));
+		String stat = Files.readString(Path.of("/proc/" + child.pid() + "/stat"));
+		int childNice = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+		assertThat(childNice).as("the new process's nice").isEqualTo(Math.max(-20, own - 5));
+		assertThat(CpuPriority.niceOfCallingThread()).as("the spawning thread's, after").isEqualTo(own);
 		child.stop(Duration.ofSeconds(5));
 	}
 

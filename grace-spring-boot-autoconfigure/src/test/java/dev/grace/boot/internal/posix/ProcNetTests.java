@@ -20,24 +20,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
- * Against the real kernel tables of this process.
+ * Against the real descriptors of this process.
  */
 class ProcNetTests {
 
 	@Test
-	void parsesIpv4AsTheKernelPrintsIt() throws Exception {
-		assertThat(ProcNet.parseAddress("0100007F:1F90"))
+	void decodesIpv4AsTheKernelWritesIt() throws Exception {
+		byte[] address = { 2, 0, 0x1f, (byte) 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+		assertThat(Sockets.decode(address, 16))
 			.isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 8080));
 	}
 
 	@Test
-	void parsesIpv4MappedAndWildcardIpv6() throws Exception {
-		assertThat(ProcNet.parseAddress("0000000000000000FFFF00000100007F:0050"))
+	void decodesIpv4MappedAndWildcardIpv6() throws Exception {
+		assertThat(Sockets.decode(ipv6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1), 28))
 			.isEqualTo(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 80));
-		assertThat(ProcNet.parseAddress("00000000000000000000000000000000:0050").getAddress().isAnyLocalAddress())
-			.isTrue();
-		assertThat(ProcNet.parseAddress("00000000000000000000000001000000:0050").getAddress())
+		assertThat(Sockets.decode(ipv6(new int[16]), 28).getAddress().isAnyLocalAddress()).isTrue();
+		assertThat(Sockets.decode(ipv6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), 28).getAddress())
 			.isEqualTo(InetAddress.getByName("::1"));
+		assertThat(Sockets.decode(new byte[] { 1, 0, 0, 0 }, 4)).as("AF_UNIX").isNull();
+	}
+
+	private static byte[] ipv6(int... host) {
+		byte[] address = new byte[28];
+		address[0] = 10;
+		address[3] = 80;
+		for (int i = 0; i < 16; i++) {
+			address[8 + i] = (byte) host[i];
+		}
+		return address;
 	}
 
 	@Test
@@ -125,17 +136,6 @@ class ProcNetTests {
 		List<Integer> added = ProcNet.openFds().stream().filter((fd) -> !before.contains(fd)).toList();
 		assertThat(added).hasSize(1);
 		return added.get(0);
-	}
-
-	@Test
-	void readsTheFieldsOfATableRowWithoutARegularExpression() {
-		String[] cols = new String[10];
-		assertThat(ProcNet.fields("   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  "
-				+ "1000        0 123456 1 0000000000000000 100 0 0 10 0", cols)).isTrue();
-		assertThat(cols[1]).isEqualTo("0100007F:1F90");
-		assertThat(cols[3]).isEqualTo("0A");
-		assertThat(cols[9]).isEqualTo("123456");
-		assertThat(ProcNet.fields("  sl  local_address", cols)).isFalse();
 	}
 
 }
