@@ -7,6 +7,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -18,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.grace.demo.support.DemoProcess;
 import dev.grace.demo.support.Processes;
 
+import dev.grace.boot.internal.posix.CpuPriority;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -25,7 +29,8 @@ import static org.awaitility.Awaitility.await;
  * With no flag from the user, a restarted process on Java 25 starts from the AOT cache a
  * side run trained once the first process served, as the JVM's own class-loading log
  * shows; a cache changed after it was written is removed, not used, and the restart
- * still succeeds.
+ * still succeeds. The side run that trains it runs in SCHED_IDLE, and each new process
+ * starts above the serving process's CPU priority and returns to it once ready.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ClassDataIT {
@@ -52,7 +57,9 @@ class ClassDataIT {
 			Path archive = await().atMost(Duration.ofSeconds(150))
 				.pollInterval(Duration.ofMillis(500))
 				.until(() -> trained(cache), (found) -> found != null);
-			assertThat(demo.log()).contains("Class data: AOT cache " + archive + " trained in");
+			assertThat(demo.log()).contains("Class data: AOT cache " + archive + " trained in")
+				.contains("in a side run (pid ")
+				.contains(", SCHED_IDLE, log ");
 
 			Processes.signal(first, Processes.SIGUSR2);
 			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
@@ -66,8 +73,37 @@ class ClassDataIT {
 				.isGreaterThan(cold + 2000);
 
 			Files.writeString(archive, "not a cache", StandardOpenOption.APPEND);
+			int serving = nice(Path.of("/proc", Long.toString(second), "task", Long.toString(second)));
 			Processes.signal(second, Processes.SIGUSR2);
+			long spawned = await().atMost(DemoProcess.HANDOVER_TIMEOUT)
+				.pollInterval(Duration.ofMillis(5))
+				.until(() -> startedChild(demo.log(), second), (pid) -> pid > 0);
+			// while it starts (a second or more without the cache), until it returns
+			Path main = Path.of("/proc", Long.toString(spawned), "task", Long.toString(spawned));
+			int starting = nice(main);
+			long deadline = System.nanoTime() + DemoProcess.HANDOVER_TIMEOUT.toNanos();
+			while (nice(main) != serving && Files.exists(main) && System.nanoTime() < deadline) {
+				starting = Math.min(starting, nice(main));
+				Thread.sleep(5);
+			}
 			long third = demo.awaitGeneration(3, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			assertThat(third).isEqualTo(spawned);
+			if (mayRaisePriority()) {
+				assertThat(starting).as("the new process's nice while it started").isEqualTo(serving - 10);
+				demo.awaitLog("back from the start priority to nice " + serving, Duration.ofSeconds(10));
+			}
+			else {
+				assertThat(starting).as("the new process's nice while it started").isEqualTo(serving);
+				assertThat(demo.log()).contains("New processes start at this process's CPU priority");
+			}
+			// the threads that started a side run, and the JDK's reaper of that process,
+			// which the starting thread made, stay at its priority: they only wait for it
+			try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(third), "task"))) {
+				assertThat(tasks.filter((task) -> !isSideRunsStarter(task))
+					.map(ClassDataIT::nice)
+					.filter((nice) -> nice != Integer.MAX_VALUE)
+					.toList()).as("nice of each thread of the serving process").containsOnly(serving);
+			}
 			assertThat(demo.awaitExit(second, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 			assertThat(demo.log()).contains("changed after it was written: removed");
 			assertThat(fromTheCache(classes, third)).as("classes generation 3 loaded from a cache")
@@ -88,6 +124,38 @@ class ClassDataIT {
 			String marker = markers.get(0).toString();
 			return Path.of(marker.substring(0, marker.length() - ".ok".length()) + ".aot");
 		}
+	}
+
+	private static long startedChild(String log, long parent) {
+		Matcher matcher = Pattern.compile(" " + parent + " --- .*Started child pid (\\d+) ").matcher(log);
+		return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+	}
+
+	private static boolean isSideRunsStarter(Path task) {
+		try {
+			String name = Files.readString(task.resolve("comm")).trim();
+			return name.startsWith("grace-class-dat") || name.startsWith("process reaper");
+		}
+		catch (IOException ex) {
+			return true; // gone while we looked
+		}
+	}
+
+	// field 19 of stat, counted after the command name, which may hold spaces
+	private static int nice(Path task) {
+		try {
+			String stat = Files.readString(task.resolve("stat"));
+			return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+		}
+		catch (IOException ex) {
+			return Integer.MAX_VALUE; // gone while we looked
+		}
+	}
+
+	// what grace.start-priority-boost needs: CAP_SYS_NICE or a RLIMIT_NICE allowing it
+	private static boolean mayRaisePriority() {
+		int own = CpuPriority.niceOfCallingThread();
+		return CpuPriority.setNiceOfCallingThread(own - 1) && CpuPriority.setNiceOfCallingThread(own);
 	}
 
 	private static long fromTheCache(Path classes, long pid) throws IOException {

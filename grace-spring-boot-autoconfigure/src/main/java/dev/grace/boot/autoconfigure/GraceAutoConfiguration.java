@@ -146,7 +146,7 @@ public final class GraceAutoConfiguration {
 		long pid = ProcessHandle.current().pid();
 		List<ServiceManager> managers = new ArrayList<>();
 		managers.add(new OomScoreAdjuster()); // first: it raises a new process's right after the spawn
-		managers.add(startPriority); // before accepting: back to the serving priority
+		managers.add(startPriority.asServiceManager()); // before accepting: back to the serving priority
 		if (properties.pidFile() != null) {
 			managers.add(new PidFile(properties.pidFile(), "grace.pid-file", pid));
 		}

@@ -481,6 +481,14 @@ public final class Restarter {
 	}
 
 	private void fail(RestartReport report, String reason) {
+		boolean restarting;
+		synchronized (this.lock) {
+			restarting = this.state == RestartState.RESTARTING;
+		}
+		if (restarting) {
+			// before the status shows the failure: whoever sees it sees it counted
+			tell((manager) -> manager.restartFailed(reason));
+		}
 		boolean serving;
 		synchronized (this.lock) {
 			this.last = report.failed(reason);
@@ -493,7 +501,6 @@ public final class Restarter {
 		String elapsed = elapsed(report);
 		if (serving) {
 			logger.error("Restart failed, still serving: " + reason + " " + elapsed);
-			tell((manager) -> manager.restartFailed(reason));
 		}
 		else {
 			logger.warn("Restart abandoned, this process is stopping: " + reason + " " + elapsed);

@@ -18,6 +18,8 @@ import dev.grace.boot.actuate.GraceInfoContributor;
 import dev.grace.boot.actuate.GraceMeterBinder;
 import dev.grace.boot.internal.RestartHistory;
 import dev.grace.boot.internal.Restarter;
+import dev.grace.boot.internal.ServiceManager;
+import dev.grace.boot.internal.posix.StartPriority;
 import dev.grace.boot.tomcat.GraceTomcatCustomizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -103,6 +105,23 @@ class GraceAutoConfigurationTests {
 			assertThat(context).hasFailed();
 			assertThat(context.getStartupFailure()).rootCause()
 				.hasMessage("grace.memory-headroom must be a factor such as 1.0 (0 turns the check off), but was -1.0");
+		});
+	}
+
+	@Test
+	void newProcessesStartTenNiceStepsHigherAndAnOutOfRangeBoostFailsNamingTheProperty() {
+		this.runner.run((context) -> assertThat(context).hasSingleBean(ServiceManager.class)
+			.hasSingleBean(StartPriority.class)
+			.getBean(GraceProperties.class)
+			.extracting(GraceProperties::startPriorityBoost)
+			.isEqualTo(10));
+		this.runner.withPropertyValues("grace.start-priority-boost=0")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.runner.withPropertyValues("grace.start-priority-boost=40").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause()
+				.hasMessage("grace.start-priority-boost must be a number of nice steps from 0 (off) to 39, such as 10, "
+						+ "but was 40");
 		});
 	}
 

@@ -62,6 +62,10 @@ final class FakeOs {
 
 	volatile @Nullable RestartRefusedException releaseRefusal;
 
+	// runs when the managers hear of a failed restart
+	volatile Runnable onRestartFailed = () -> {
+	};
+
 	/** Thrown by {@link Spawner#checkRoom()}: a refusal, or a check that broke. */
 	volatile @Nullable RuntimeException noRoom;
 
@@ -171,6 +175,7 @@ final class FakeOs {
 		@Override
 		public void restartFailed(String reason) {
 			FakeOs.this.calls.add("manager restartFailed");
+			FakeOs.this.onRestartFailed.run();
 		}
 
 		@Override

@@ -259,6 +259,22 @@ class RestarterTests {
 	}
 
 	@Test
+	void managersCountAFailedRestartBeforeTheStatusShowsIt() {
+		this.hooks.add(() -> {
+			throw new IllegalStateException("maintenance");
+		});
+		Restarter restarter = serving();
+		List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+		this.os.onRestartFailed = () -> seen.add(restarter.state() + " " + restarter.lastRestart().outcome());
+
+		restarter.request(RestartTrigger.SIGNAL);
+
+		awaitOutcome(restarter, RestartOutcome.FAILED);
+		// a metric read by whoever sees the failure in the status already counts it
+		assertThat(seen).containsExactly("RESTARTING IN_PROGRESS");
+	}
+
+	@Test
 	void aReleaseThatIsGoneFailsTheRestartBeforeAnythingIsSpawnedAndTheNextOneWorks() throws Exception {
 		String gone = "working directory /srv/app/current -> releases/3 does not exist (a removed release?)";
 		this.os.releaseRefusal = new RestartRefusedException(gone);

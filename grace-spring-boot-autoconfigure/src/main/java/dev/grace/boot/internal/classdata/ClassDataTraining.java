@@ -180,7 +180,9 @@ public final class ClassDataTraining implements AutoCloseable {
 	// took a fifth of a serving process's throughput on 2 cores (bench/startup). A process
 	// inherits the priority of the thread that starts it, so a thread of its own, lowered
 	// first, starts it. Nice 19 alone still cost a tenth: a nice thread that got a CPU
-	// keeps it for a while when a serving thread wakes; a SCHED_IDLE one does not.
+	// keeps it for a while when a serving thread wakes; a SCHED_IDLE one does not. The
+	// JDK's reaper thread of this process, which the lowered thread makes, stays lowered
+	// too: it only waits for the side run's exit.
 	static Started startNiced(ProcessBuilder builder) throws IOException, InterruptedException {
 		CompletableFuture<Started> started = new CompletableFuture<>();
 		Thread starter = new Thread(() -> {

@@ -22,7 +22,7 @@ import dev.grace.boot.internal.ServiceManager;
  * process starts at the serving process's priority, which is logged once. Raising one is
  * always allowed, so neither process can be left at the higher priority.
  */
-public final class StartPriority implements ServiceManager {
+public final class StartPriority {
 
 	/** The nice value a new process returns to once it is ready. */
 	public static final String VARIABLE = "GRACE_START_NICE";
@@ -75,8 +75,27 @@ public final class StartPriority implements ServiceManager {
 		}
 	}
 
-	@Override
-	public void ready() {
+	/**
+	 * The new process's half, told when it is ready, before it accepts a connection.
+	 * @return the manager that returns this process to the serving priority
+	 */
+	public ServiceManager asServiceManager() {
+		return new ServiceManager() {
+
+			@Override
+			public void ready() {
+				StartPriority.this.ready();
+			}
+
+			@Override
+			public String toString() {
+				return "start priority";
+			}
+
+		};
+	}
+
+	void ready() {
 		String value = this.env.get(VARIABLE);
 		if (value == null) {
 			return;

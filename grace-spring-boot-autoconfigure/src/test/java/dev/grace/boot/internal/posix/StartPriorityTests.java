@@ -66,7 +66,7 @@ class StartPriorityTests {
 		boosted.start();
 		raised.await();
 
-		new StartPriority(10, Map.of(StartPriority.VARIABLE, Integer.toString(own))).ready();
+		new StartPriority(10, Map.of(StartPriority.VARIABLE, Integer.toString(own))).asServiceManager().ready();
 		checked.countDown();
 		boosted.join();
 
@@ -76,8 +76,8 @@ class StartPriorityTests {
 	@Test
 	void readyIgnoresAValueThatIsNoNiceValue() {
 		int own = CpuPriority.niceOfCallingThread();
-		new StartPriority(10, Map.of(StartPriority.VARIABLE, "-99")).ready();
-		new StartPriority(10, Map.of(StartPriority.VARIABLE, "soon")).ready();
+		new StartPriority(10, Map.of(StartPriority.VARIABLE, "-99")).asServiceManager().ready();
+		new StartPriority(10, Map.of(StartPriority.VARIABLE, "soon")).asServiceManager().ready();
 		assertThat(CpuPriority.niceOfCallingThread()).isEqualTo(own);
 	}
 
