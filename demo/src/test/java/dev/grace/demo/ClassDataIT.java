@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.grace.demo.support.DemoProcess;
+import dev.grace.demo.support.MixedLoad;
 import dev.grace.demo.support.Processes;
 
 import dev.grace.boot.internal.posix.CpuPriority;
@@ -29,7 +30,8 @@ import static org.awaitility.Awaitility.await;
  * With no flag from the user, a restarted process on Java 25 starts from the AOT cache a
  * side run trained once the first process served, as the JVM's own class-loading log
  * shows; a cache changed after it was written is removed, not used, and the restart
- * still succeeds. The side run that trains it runs in SCHED_IDLE, and each new process
+ * still succeeds. The side run that trains it runs in SCHED_IDLE and stops while the
+ * serving process is under load, and each new process
  * starts above the serving process's CPU priority and returns to it once ready.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -54,12 +56,27 @@ class ClassDataIT {
 		try (DemoProcess demo = DemoProcess.startOn(jdk25, env, "--grace.class-data.directory=" + cache)) {
 			long first = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
 			demo.awaitLog("training one in a side run", Duration.ofSeconds(30));
+			// under load the side run stops (SIGSTOP): it costs the serving process nothing;
+			// it goes on a second after the load ends
+			long sideRun = sideRun(demo.log());
+			MixedLoad load = new MixedLoad(demo.port(), demo.managementPort(), 2, 200);
+			try {
+				await().atMost(Duration.ofSeconds(10))
+					.pollInterval(Duration.ofMillis(20))
+					.until(() -> state(sideRun) == 'T' || state(sideRun) == '?');
+				assertThat(state(sideRun)).as("the side run under load").isEqualTo('T');
+			}
+			finally {
+				MixedLoad.assertNoneFailed(load.stop());
+			}
+			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> state(sideRun) != 'T');
 			Path archive = await().atMost(Duration.ofSeconds(150))
 				.pollInterval(Duration.ofMillis(500))
 				.until(() -> trained(cache), (found) -> found != null);
 			assertThat(demo.log()).contains("Class data: AOT cache " + archive + " trained in")
 				.contains("in a side run (pid ")
-				.contains(", SCHED_IDLE, log ");
+				.contains(", SCHED_IDLE, paused while this process is busy, log ")
+				.containsPattern("trained in \\d+ ms \\(\\d+ MB; paused \\d+ time\\(s\\), \\d+ ms in all, while this process was busy\\)");
 
 			Processes.signal(first, Processes.SIGUSR2);
 			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
@@ -123,6 +140,23 @@ class ClassDataIT {
 			}
 			String marker = markers.get(0).toString();
 			return Path.of(marker.substring(0, marker.length() - ".ok".length()) + ".aot");
+		}
+	}
+
+	private static long sideRun(String log) {
+		Matcher matcher = Pattern.compile("in a side run \\(pid (\\d+), ").matcher(log);
+		assertThat(matcher.find()).as("a side run's pid in the log").isTrue();
+		return Long.parseLong(matcher.group(1));
+	}
+
+	// the state letter of /proc/<pid>/stat (T: stopped), '?' once it is gone
+	private static char state(long pid) {
+		try {
+			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+			return stat.charAt(stat.lastIndexOf(')') + 2);
+		}
+		catch (IOException ex) {
+			return '?';
 		}
 	}
 

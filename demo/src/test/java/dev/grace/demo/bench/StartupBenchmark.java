@@ -115,7 +115,8 @@ public final class StartupBenchmark {
 			versions.put(nameAndHome[0], javaVersion(home));
 			Path extracted = extract(home, fat, work.resolve("extracted-" + nameAndHome[0]));
 			for (Object[] layout : new Object[][] { { "fat jar", fat }, { "extracted", extracted } }) {
-				Cell cell = new Cell("Java " + nameAndHome[0], home, (String) layout[0], (Path) layout[1],
+				Cell cell = new Cell("Java " + nameAndHome[0], feature(versions.get(nameAndHome[0])), home,
+						(String) layout[0], (Path) layout[1],
 						Files.createDirectories(work.resolve("class-data-" + cells.size())));
 				Files.setPosixFilePermissions(cell.cacheDirectory(),
 						java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
@@ -239,17 +240,27 @@ public final class StartupBenchmark {
 
 	/**
 	 * Requests per second of a serving process under the mixed load while a side run
-	 * trains its class-data cache (an empty cache directory), and of the same while none
-	 * does (the cell's trained cache), in the order that alternates every round.
+	 * trains its class-data cache (an empty cache directory), of the same while none does
+	 * (the cell's trained cache), and of one that records class data itself (the JVM
+	 * option a user would add: {@code -XX:AOTCacheOutput} on JDK 25,
+	 * {@code -XX:ArchiveClassesAtExit} before), in an order rotated every round; then each
+	 * one's exit on {@code SIGTERM}: how long it takes and the CPU it uses, which for the
+	 * recording one includes writing the cache.
 	 */
 	private static void throughput(int round, Cell cell, CellResult result, int loadSeconds, Path work)
 			throws Exception {
-		boolean trainingFirst = round % 2 == 1;
-		for (boolean training : trainingFirst ? new boolean[] { true, false } : new boolean[] { false, true }) {
-			Path directory = training ? Files.createTempDirectory(work, "class-data-empty-") : cell.cacheDirectory();
+		Serving[] modes = Serving.values();
+		for (int i = 0; i < modes.length; i++) {
+			Serving mode = modes[(i + round - 1) % modes.length];
+			boolean training = mode == Serving.SIDE_RUN;
+			Path directory = (mode == Serving.NOT_TRAINING) ? cell.cacheDirectory()
+					: Files.createTempDirectory(work, "class-data-empty-");
+			Path recorded = directory.resolve("recorded." + ((cell.feature() >= 25) ? "aot" : "jsa"));
+			List<String> jvmOptions = (mode != Serving.RECORDING) ? List.of()
+					: List.of(((cell.feature() >= 25) ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + recorded);
 			int port = DemoProcess.freePort();
 			int managementPort = DemoProcess.freePort();
-			DemoProcess demo = start(cell, port, managementPort, directory);
+			DemoProcess demo = start(cell, jvmOptions, port, managementPort, directory);
 			try {
 				// ready on both ports, as a client's load balancer would see it
 				demo.awaitGeneration(1, STEP_TIMEOUT);
@@ -258,6 +269,7 @@ public final class StartupBenchmark {
 				}
 				MixedLoad load = new MixedLoad(port, managementPort, 2, SLOW_MILLIS);
 				int withSideRun = 0;
+				int stopped = 0;
 				int polls = 0;
 				long windowStart = LOAD_WARM_UP_MILLIS * 1_000_000L;
 				long windowEnd = windowStart + loadSeconds * 1_000_000_000L;
@@ -266,14 +278,16 @@ public final class StartupBenchmark {
 					while (System.nanoTime() - load.startNanos() < windowEnd) {
 						if (System.nanoTime() - load.startNanos() >= windowStart) {
 							polls++;
-							withSideRun += sideRuns(directory).isEmpty() ? 0 : 1;
+							List<Long> running = sideRuns(directory);
+							withSideRun += running.isEmpty() ? 0 : 1;
+							stopped += running.stream().anyMatch(StartupBenchmark::isStopped) ? 1 : 0;
 						}
 						Thread.sleep(200);
 					}
 				}
 				finally {
 					samples = load.stop();
-					result.addSamples(samples, training ? "throughput, training" : "throughput, not training");
+					result.addSamples(samples, "throughput, " + mode.label);
 				}
 				long served = samples.stream()
 					.filter((s) -> !s.failed() && s.kind() != Kind.SLOW && s.kind() != Kind.HEALTH)
@@ -281,21 +295,73 @@ public final class StartupBenchmark {
 					.count();
 				double rps = served / (double) loadSeconds;
 				double coverage = (polls == 0) ? 0 : withSideRun / (double) polls;
-				result.throughputs.add(new Throughput(round, training, rps, coverage, served));
-				log(String.format(Locale.ROOT, "  throughput %s: %.0f req/s (side run alive in %.0f %% of the window)",
-						training ? "while a side run trains" : "while none does", rps, coverage * 100));
+				double stoppedShare = (polls == 0) ? 0 : stopped / (double) polls;
+				Exit exit = (mode == Serving.SIDE_RUN) ? null : stop(demo.firstPid());
+				long recordedBytes = Files.isRegularFile(recorded) ? Files.size(recorded) : 0;
+				result.throughputs.add(new Throughput(round, mode, rps, coverage, stoppedShare, served,
+						(exit != null) ? exit.ms() : Double.NaN, (exit != null) ? exit.cpuMs() : Double.NaN,
+						recordedBytes));
+				log(String.format(Locale.ROOT, "  throughput %s: %.0f req/s%s%s", mode.label, rps,
+						training ? String.format(Locale.ROOT, " (side run alive in %.0f %% of the window, stopped in %.0f %%)",
+								coverage * 100, stoppedShare * 100) : "",
+						(exit == null) ? ""
+								: String.format(Locale.ROOT, "; SIGTERM -> exit %.0f ms, %.0f ms CPU%s", exit.ms(),
+										exit.cpuMs(), (mode == Serving.RECORDING)
+												? ", wrote " + recordedBytes / 1_000_000 + " MB" : "")));
 			}
 			finally {
 				close(demo);
-				if (training) {
+				if (mode != Serving.NOT_TRAINING) {
 					deleteTree(directory);
 				}
 			}
 		}
 	}
 
+	/**
+	 * Sends {@code SIGTERM} and waits for the process to be gone, reading the CPU it used
+	 * (its own and its reaped children's: JDK 25 writes the AOT cache in a child JVM) until
+	 * the last moment it can be read.
+	 */
+	private static Exit stop(long pid) throws InterruptedException {
+		long before = cpuTicks(pid);
+		long last = before;
+		long signal = System.nanoTime();
+		Processes.signal(pid, Processes.SIGTERM);
+		while (isAlive(pid)) {
+			if (System.nanoTime() - signal > STEP_TIMEOUT.toNanos()) {
+				throw new IllegalStateException("Pid " + pid + " still alive " + STEP_TIMEOUT + " after SIGTERM");
+			}
+			last = Math.max(last, cpuTicks(pid));
+			Thread.sleep(2);
+		}
+		double ms = (System.nanoTime() - signal) / 1e6;
+		// a zombie still shows its final times, until the JDK's reaper waits for it
+		last = Math.max(last, cpuTicks(pid));
+		return new Exit(ms, (last - before) * 10.0);
+	}
+
+	/** utime + stime + cutime + cstime of a process, in clock ticks (100 per second), or -1. */
+	static long cpuTicks(long pid) {
+		try {
+			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+			// after the command: state is field 3, utime field 14, so index 11 here
+			return Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
+					+ Long.parseLong(fields[14]);
+		}
+		catch (IOException | RuntimeException ex) {
+			return -1;
+		}
+	}
+
 	private static DemoProcess start(Cell cell, int port, int managementPort, Path cacheDirectory) {
-		DemoProcess demo = DemoProcess.startOn(cell.javaHome(), cell.jar(), port, managementPort,
+		return start(cell, List.of(), port, managementPort, cacheDirectory);
+	}
+
+	private static DemoProcess start(Cell cell, List<String> jvmOptions, int port, int managementPort,
+			Path cacheDirectory) {
+		DemoProcess demo = DemoProcess.startOn(cell.javaHome(), jvmOptions, cell.jar(), port, managementPort,
 				Map.of("_JAVA_SR_SIGNUM", "39"), "--grace.class-data.directory=" + cacheDirectory);
 		open.add(demo);
 		return demo;
@@ -402,6 +468,17 @@ public final class StartupBenchmark {
 		}
 	}
 
+	/** Stopped by a signal: a side run the serving process paused. */
+	static boolean isStopped(long pid) {
+		try {
+			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+			return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
 	/** Alive and not a zombie: a zombie has exited, it only waits to be reaped. */
 	static boolean isAlive(long pid) {
 		try {
@@ -478,6 +555,15 @@ public final class StartupBenchmark {
 		return jar;
 	}
 
+	/** The feature version in {@code java -version}'s first line: 17 in "17.0.13", 25 in "25". */
+	static int feature(String version) {
+		Matcher m = Pattern.compile("version \"(\\d+)").matcher(version);
+		if (!m.find()) {
+			throw new IllegalStateException("No version in " + version);
+		}
+		return Integer.parseInt(m.group(1));
+	}
+
 	private static String javaVersion(Path javaHome) throws Exception {
 		return run(List.of(javaHome.resolve("bin/java").toString(), "-version")).trim().replace("\n", "; ");
 	}
@@ -526,12 +612,13 @@ public final class StartupBenchmark {
 	 * One JDK with one layout.
 	 *
 	 * @param jdk the JDK's name
+	 * @param feature the JDK's feature version (17, 25)
 	 * @param javaHome the JDK
 	 * @param layout the layout's name
 	 * @param jar the jar run with {@code java -jar}
 	 * @param cacheDirectory its own class-data directory, trained in the first round
 	 */
-	record Cell(String jdk, Path javaHome, String layout, Path jar, Path cacheDirectory) {
+	record Cell(String jdk, int feature, Path javaHome, String layout, Path jar, Path cacheDirectory) {
 
 		String name() {
 			return this.jdk + ", " + this.layout;
@@ -572,16 +659,57 @@ public final class StartupBenchmark {
 			long waitedForTrainingMs) {
 	}
 
+	/** What a serving process does about class data while its throughput is measured. */
+	enum Serving {
+
+		/** Nothing: its build's cache exists. */
+		NOT_TRAINING("while none trains"),
+
+		/** A side run trains its build's cache (the starter's way). */
+		SIDE_RUN("while a side run trains"),
+
+		/** It records class data itself and writes it at its exit (a user's JVM option). */
+		RECORDING("while it records itself");
+
+		final String label;
+
+		Serving(String label) {
+			this.label = label;
+		}
+
+	}
+
 	/**
-	 * Throughput of a serving process under the mixed load.
+	 * Throughput of a serving process under the mixed load, and its exit.
 	 *
 	 * @param round the round
-	 * @param training whether a side run trained (an empty cache directory)
+	 * @param mode what it did about class data
 	 * @param requestsPerSecond GETs and POSTs answered per second in the window
 	 * @param sideRunCoverage the part of the window during which a side run was alive
+	 * @param sideRunStopped the part of the window during which it was stopped (paused by
+	 * the serving process)
 	 * @param requests GETs and POSTs answered in the window
+	 * @param exitMs from {@code SIGTERM} to the process gone (NaN: killed with its side run)
+	 * @param exitCpuMs CPU it and its children used from then on
+	 * @param recordedBytes the size of the cache it wrote at its exit, if it recorded
 	 */
-	record Throughput(int round, boolean training, double requestsPerSecond, double sideRunCoverage, long requests) {
+	record Throughput(int round, Serving mode, double requestsPerSecond, double sideRunCoverage,
+			double sideRunStopped, long requests,
+			double exitMs, double exitCpuMs, long recordedBytes) {
+
+		boolean training() {
+			return this.mode == Serving.SIDE_RUN;
+		}
+
+	}
+
+	/**
+	 * A process's exit on {@code SIGTERM}.
+	 *
+	 * @param ms from the signal to the process gone
+	 * @param cpuMs the CPU it (and its reaped children) used meanwhile
+	 */
+	record Exit(double ms, double cpuMs) {
 	}
 
 	/** Everything measured for one cell. */

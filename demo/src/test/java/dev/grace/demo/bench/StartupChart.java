@@ -58,10 +58,12 @@ final class StartupChart {
 					cell);
 			data.addValue(StartupReport.loadedOverIdle(c), "under load / idle (≤ 2)", cell);
 			data.addValue(StartupReport.trainingRatio(c), "throughput training / not (≥ 0.98)", cell);
+			data.addValue(StartupReport.recordingRatio(c), "throughput recording itself / not", cell);
 		}
 		JFreeChart chart = ChartFactory.createBarChart("Ratios against the targets of issue 9 (" + report.failed()
 				+ " failed requests)", null, "ratio", data, PlotOrientation.VERTICAL, true, false, false);
-		style(chart, new Color[] { new Color(0x2a7ab9), new Color(0xd98a1e), new Color(0x4d9a4d) });
+		style(chart, new Color[] { new Color(0x2a7ab9), new Color(0xd98a1e), new Color(0x4d9a4d),
+				new Color(0x8a8a8a) });
 		CategoryPlot plot = chart.getCategoryPlot();
 		for (double target : new double[] { 0.6, 0.8, 0.98, 2 }) {
 			ValueMarker marker = new ValueMarker(target, Color.RED, new BasicStroke(0.8f, BasicStroke.CAP_BUTT,

@@ -16,6 +16,7 @@ import java.util.function.Predicate;
 import dev.grace.demo.bench.StartupBenchmark.CellResult;
 import dev.grace.demo.bench.StartupBenchmark.Cold;
 import dev.grace.demo.bench.StartupBenchmark.Restart;
+import dev.grace.demo.bench.StartupBenchmark.Serving;
 import dev.grace.demo.bench.StartupBenchmark.Throughput;
 
 /**
@@ -71,21 +72,38 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		return median(loaded(cell)) / median(idle(cell));
 	}
 
-	static List<Double> throughput(CellResult cell, boolean training) {
-		return cell.throughputs.stream()
-			.filter((t) -> t.training() == training)
-			.map(Throughput::requestsPerSecond)
-			.toList();
+	static List<Double> throughput(CellResult cell, Serving mode) {
+		return throughputs(cell, mode, Throughput::requestsPerSecond);
+	}
+
+	static List<Double> throughputs(CellResult cell, Serving mode, Function<Throughput, Double> figure) {
+		return cell.throughputs.stream().filter((t) -> t.mode() == mode).map(figure).toList();
 	}
 
 	static double trainingRatio(CellResult cell) {
-		return sum(throughput(cell, true)) / sum(throughput(cell, false));
+		return sum(throughput(cell, Serving.SIDE_RUN)) / sum(throughput(cell, Serving.NOT_TRAINING));
+	}
+
+	static double recordingRatio(CellResult cell) {
+		return sum(throughput(cell, Serving.RECORDING)) / sum(throughput(cell, Serving.NOT_TRAINING));
+	}
+
+	static double recordedMegabytes(CellResult cell) {
+		return median(throughputs(cell, Serving.RECORDING, (t) -> t.recordedBytes() / 1e6));
 	}
 
 	static double minCoverage(CellResult cell) {
 		return cell.throughputs.stream()
 			.filter(Throughput::training)
 			.mapToDouble(Throughput::sideRunCoverage)
+			.min()
+			.orElse(Double.NaN);
+	}
+
+	static double minStopped(CellResult cell) {
+		return cell.throughputs.stream()
+			.filter(Throughput::training)
+			.mapToDouble(Throughput::sideRunStopped)
 			.min()
 			.orElse(Double.NaN);
 	}
@@ -165,13 +183,16 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		md.append("\nThroughput under the mixed load (GETs and 32 KB POSTs answered per second, ")
 			.append(this.loadSeconds)
 			.append(" s window after 2 s of load, from the first answer of a fresh process):\n\n");
-		md.append("| cell | round | side run training | req/s | requests | side run alive in window |\n"
-				+ "|---|---|---|---|---|---|\n");
+		md.append("| cell | round | serving | req/s | requests | side run alive in window | side run stopped in window "
+				+ "| SIGTERM → exit ms | CPU in the exit ms | cache written MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
 		for (CellResult cell : this.cells) {
 			for (Throughput t : cell.throughputs) {
-				md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %d | %s |%n", cell.cell.name(), t.round(),
-						t.training() ? "yes" : "no", t.requestsPerSecond(), t.requests(),
-						t.training() ? pct(t.sideRunCoverage()) : "–"));
+				md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %d | %s | %s | %.0f | %.0f | %s |%n",
+						cell.cell.name(), t.round(), t.mode().label, t.requestsPerSecond(), t.requests(),
+						t.training() ? pct(t.sideRunCoverage()) : "–", t.training() ? pct(t.sideRunStopped()) : "–",
+						t.exitMs(), t.exitCpuMs(),
+						(t.mode() == Serving.RECORDING) ? String.format(Locale.ROOT, "%.0f", t.recordedBytes() / 1e6)
+								: "–"));
 			}
 		}
 		md.append("\nRequests made: ").append(requests()).append(", failed: ").append(failed()).append(".\n");
@@ -208,9 +229,23 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 				(c) -> s(median(readyToOldGone(c))) + " / " + s(max(readyToOldGone(c))));
 		row(md, "restarts given the cache", (c) -> cacheUsed(c) + " of " + c.restarts.size());
 		row(md, "throughput while a side run trains / while none does, req/s (sum of rounds)",
-				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughput(c, true)), sum(throughput(c, false))));
+				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughput(c, Serving.SIDE_RUN)),
+						sum(throughput(c, Serving.NOT_TRAINING))));
 		row(md, "**training / not training**", (c) -> ratio(trainingRatio(c)));
-		row(md, "side run alive in the training window (least)", (c) -> pct(minCoverage(c)));
+		row(md, "side run alive / stopped in the training window (least)",
+				(c) -> pct(minCoverage(c)) + " / " + pct(minStopped(c)));
+		row(md, "throughput while the serving process records itself (`-XX:AOTCacheOutput` on 25, "
+				+ "`-XX:ArchiveClassesAtExit` on 17), req/s (sum of rounds)",
+				(c) -> String.format(Locale.ROOT, "%.0f", sum(throughput(c, Serving.RECORDING))));
+		row(md, "**recording / not training**", (c) -> ratio(recordingRatio(c)));
+		row(md, "SIGTERM → exit, not recording / recording, s (median)",
+				(c) -> s(median(throughputs(c, Serving.NOT_TRAINING, Throughput::exitMs))) + " / "
+						+ s(median(throughputs(c, Serving.RECORDING, Throughput::exitMs))));
+		row(md, "CPU in the exit, not recording / recording, s (median)",
+				(c) -> s(median(throughputs(c, Serving.NOT_TRAINING, Throughput::exitCpuMs))) + " / "
+						+ s(median(throughputs(c, Serving.RECORDING, Throughput::exitCpuMs))));
+		row(md, "cache written at the exit of a recording process, MB (median)",
+				(c) -> String.format(Locale.ROOT, "%.0f", recordedMegabytes(c)));
 		row(md, "failed requests", (c) -> c.failed() + " of " + c.requests);
 		md.append('\n');
 		md.append("Targets (issue 9), this run:\n\n");
@@ -226,6 +261,11 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		for (CellResult c : this.cells) {
 			target(md, "throughput training / not training ≥ 0.98, " + c.cell.name(), c, StartupReport::trainingRatio,
 					0.98, false);
+		}
+		for (CellResult c : this.cells) {
+			md.append(String.format(Locale.ROOT, "- (the choice) recording in the serving process / not training, %s: "
+					+ "%.2f, so recording costs %s 2 %%%n", c.cell.name(), recordingRatio(c),
+					(recordingRatio(c) < 0.98) ? "more than" : "at most"));
 		}
 		for (CellResult c : this.cells) {
 			double worst = max(oldGone(c)) / 1000;
@@ -342,10 +382,14 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			for (Throughput t : c.throughputs) {
 				Map<String, Object> m = new LinkedHashMap<>();
 				m.put("round", t.round());
-				m.put("training", t.training());
+				m.put("serving", t.mode().name().toLowerCase(Locale.ROOT));
 				m.put("requestsPerSecond", t.requestsPerSecond());
 				m.put("requests", t.requests());
 				m.put("sideRunCoverage", t.sideRunCoverage());
+				m.put("sideRunStopped", t.sideRunStopped());
+				m.put("exitMs", t.exitMs());
+				m.put("exitCpuMs", t.exitCpuMs());
+				m.put("recordedBytes", t.recordedBytes());
 				throughputs.add(m);
 			}
 			cell.put("throughput", throughputs);
@@ -356,6 +400,7 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			ratios.put("restartOverCold", restartOverCold(c));
 			ratios.put("loadedOverIdle", loadedOverIdle(c));
 			ratios.put("trainingOverNotTraining", trainingRatio(c));
+			ratios.put("recordingOverNotTraining", recordingRatio(c));
 			ratios.put("oldGoneMaxMs", max(oldGone(c)));
 			ratios.put("oldGoneMedianMs", median(oldGone(c)));
 			cell.put("summary", ratios);

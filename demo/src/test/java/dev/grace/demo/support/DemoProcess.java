@@ -148,9 +148,11 @@ public final class DemoProcess implements AutoCloseable {
 	}
 
 	/**
-	 * Starts a given jar on a given JDK, as the startup benchmark does for each JDK and
-	 * layout (the fat jar, or the {@code app.jar} of Boot's extracted layout).
+	 * Starts a given jar on a given JDK with JVM options of its own, as the startup
+	 * benchmark does for each JDK and layout (the fat jar, or the {@code app.jar} of Boot's
+	 * extracted layout).
 	 * @param javaHome the JDK
+	 * @param jvmOptions JVM options, after the ones every demo gets
 	 * @param jar the jar to run with {@code java -jar}
 	 * @param port the main port
 	 * @param managementPort the management port
@@ -158,9 +160,11 @@ public final class DemoProcess implements AutoCloseable {
 	 * @param args extra application arguments
 	 * @return the running demo (not yet ready)
 	 */
-	public static DemoProcess startOn(Path javaHome, Path jar, int port, int managementPort, Map<String, String> env,
-			String... args) {
-		return start(javaHome.resolve("bin/java").toString(), List.of(), jar, port, managementPort, env, args);
+	public static DemoProcess startOn(Path javaHome, List<String> jvmOptions, Path jar, int port, int managementPort,
+			Map<String, String> env, String... args) {
+		List<String> launch = new ArrayList<>(jvmOptions);
+		launch.addAll(List.of("-jar", jar.toString()));
+		return start(javaHome.resolve("bin/java").toString(), List.of(), launch, port, managementPort, env, args);
 	}
 
 	/**

@@ -27,11 +27,12 @@ import dev.grace.boot.internal.posix.CpuPriority;
  * records nothing and pays nothing: once it serves, when no valid cache exists, the same
  * command starts again, with the option that writes a cache at exit and
  * {@code -Dspring.context.exit=onRefresh}, which ends it once its context is refreshed,
- * before any connector binds or any lifecycle bean starts. It runs in the
- * {@code SCHED_IDLE} policy (nice 19 where that policy is refused), so that it only takes
- * CPU time the serving process leaves, and gives it back the moment a thread of the
- * serving process wakes; nothing is inherited but its standard input, and its output goes
- * to a log file next to the cache. One side run per build at a time (a file lock); a run that
+ * before any connector binds or any lifecycle bean starts. It runs only while the serving
+ * process is quiet ({@link SideRunPacer}), and then in the {@code SCHED_IDLE} policy
+ * (nice 19 where that policy is refused), so that it only takes CPU time the serving
+ * process leaves, and gives it back the moment a thread of the serving process wakes;
+ * nothing is inherited but its standard input, and its output goes to a log file next to
+ * the cache. One side run per build at a time (a file lock); a run that
  * fails is not repeated for that build. A process that stops ends its side run.
  */
 public final class ClassDataTraining implements AutoCloseable {
@@ -49,6 +50,8 @@ public final class ClassDataTraining implements AutoCloseable {
 
 	private final Duration timeout;
 
+	private final SideRunPacer pacer;
+
 	private volatile @Nullable Thread thread;
 
 	private volatile @Nullable Process process;
@@ -59,12 +62,17 @@ public final class ClassDataTraining implements AutoCloseable {
 	 * Creates the training of a process's next command.
 	 * @param cache the cache
 	 * @param command the next process's command, before its class-data options
-	 * @param timeout how long a side run may take
+	 * @param timeout how long a side run may run (the time it is paused not counted)
 	 */
 	public ClassDataTraining(ClassDataCache cache, Supplier<ChildCommand> command, Duration timeout) {
+		this(cache, command, timeout, new SideRunPacer());
+	}
+
+	ClassDataTraining(ClassDataCache cache, Supplier<ChildCommand> command, Duration timeout, SideRunPacer pacer) {
 		this.cache = cache;
 		this.command = command;
 		this.timeout = timeout;
+		this.pacer = pacer;
 	}
 
 	/**
@@ -89,13 +97,15 @@ public final class ClassDataTraining implements AutoCloseable {
 				return;
 			}
 			this.cache.prune();
-			try (FileChannel channel = FileChannel.open(this.cache.lock(key), StandardOpenOption.CREATE,
-					StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
-				// another process may have trained it while this one waited
-				if (this.cache.validity(key) == null || this.closed) {
-					return;
+			while (this.pacer.awaitQuiet(() -> this.closed)) {
+				try (FileChannel channel = FileChannel.open(this.cache.lock(key), StandardOpenOption.CREATE,
+						StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
+					// another process may have trained it while this one waited
+					if (this.cache.validity(key) == null || this.closed
+							|| run(key, new ChildCommand(plan.argv(), next.env(), next.directory()))) {
+						return;
+					}
 				}
-				run(key, new ChildCommand(plan.argv(), next.env(), next.directory()));
 			}
 		}
 		catch (IOException | RuntimeException ex) {
@@ -113,7 +123,8 @@ public final class ClassDataTraining implements AutoCloseable {
 		return validity != null && validity.startsWith("its training failed");
 	}
 
-	private void run(String key, ChildCommand next) throws IOException, InterruptedException {
+	/** Runs a side run; {@code false} when it was ended for being paused too long. */
+	private boolean run(String key, ChildCommand next) throws IOException, InterruptedException {
 		Path output = this.cache.temporary(key);
 		Path log = this.cache.log(key);
 		ProcessBuilder builder = new ProcessBuilder(argv(next, output)).redirectErrorStream(true)
@@ -131,34 +142,53 @@ public final class ClassDataTraining implements AutoCloseable {
 		Process process = side.process();
 		this.process = process;
 		logger.info("Class data: no " + this.cache.kind() + " for this build yet; training one in a side run (pid "
-				+ process.pid() + ", " + (side.idle() ? "SCHED_IDLE" : "nice " + CpuPriority.NICEST) + ", log "
-				+ log + ")");
+				+ process.pid() + ", " + (side.idle() ? "SCHED_IDLE" : "nice " + CpuPriority.NICEST)
+				+ ", paused while this process is busy, log " + log + ")");
 		try {
-			if (!process.waitFor(this.timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-				process.destroyForcibly();
-				fail(key, "the side run took longer than " + this.timeout.toSeconds() + " s");
-				return;
-			}
+			SideRunPacer.Paced paced = this.pacer.pace(process, this.timeout);
 			long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 			if (this.closed) {
-				return;
+				return true;
+			}
+			switch (paced.ending()) {
+				case TIMED_OUT -> {
+					fail(key, "the side run ran longer than " + this.timeout.toSeconds() + " s ("
+							+ paced.pausesSummary() + ")");
+					return true;
+				}
+				case PAUSED_TOO_LONG -> {
+					logger.info("Class data: the side run was ended after "
+							+ TimeUnit.NANOSECONDS.toSeconds(paced.pausedNanos())
+							+ " s paused while this process was busy; it starts again once this process is quiet");
+					return false;
+				}
+				case EXITED -> {
+				}
 			}
 			if (process.exitValue() != 0 || !Files.isRegularFile(output) || Files.size(output) == 0) {
 				fail(key, "the side run exited with " + process.exitValue() + " and wrote "
 						+ (Files.isRegularFile(output) ? Files.size(output) + " bytes" : "no cache"));
-				return;
+				return true;
 			}
 			this.cache.store(key, output);
 			logger.info("Class data: " + this.cache.kind() + " " + this.cache.archive(key) + " trained in "
-					+ millis + " ms (" + ClassDataCache.megabytes(this.cache.archive(key))
-					+ " MB); the next process uses it");
+					+ millis + " ms (" + ClassDataCache.megabytes(this.cache.archive(key)) + " MB; "
+					+ paced.pausesSummary() + "); the next process uses it");
+			return true;
 		}
 		finally {
-			process.destroyForcibly();
+			end(process);
 			ClassDataCache.delete(output);
 			ClassDataCache.delete(Path.of(output + ".config")); // JDK 25's recording, if it stayed
 			this.process = null;
 		}
+	}
+
+	// with the JVM a JDK 25 side run starts to write the cache, which a SIGSTOP may have
+	// stopped too: orphaned, it would stay stopped
+	private static void end(Process process) {
+		process.descendants().forEach(ProcessHandle::destroyForcibly);
+		process.destroyForcibly();
 	}
 
 	private void fail(String key, String why) {
@@ -230,7 +260,7 @@ public final class ClassDataTraining implements AutoCloseable {
 		this.closed = true;
 		Process process = this.process;
 		if (process != null) {
-			process.destroyForcibly();
+			end(process);
 		}
 		Thread thread = this.thread;
 		if (thread != null) {
