@@ -5,6 +5,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
 import dev.grace.boot.internal.posix.NativePosix;
 
 /**
@@ -20,6 +23,10 @@ final class SideRunPacer {
 	static final Duration INTERVAL = Duration.ofMillis(100);
 
 	static final Duration LONGEST_PAUSE = Duration.ofSeconds(60);
+
+	static final Duration SAY_WAITING_AFTER = Duration.ofMinutes(1);
+
+	private static final Log logger = LogFactory.getLog(SideRunPacer.class);
 
 	private final QuietPeriods quiet;
 
@@ -49,9 +56,17 @@ final class SideRunPacer {
 	 * @return {@code false} when given up
 	 */
 	boolean awaitQuiet(BooleanSupplier closed) throws InterruptedException {
+		long start = this.clock.getAsLong();
+		boolean said = false;
 		while (!this.quiet.quiet()) {
 			if (closed.getAsBoolean()) {
 				return false;
+			}
+			if (!said && this.clock.getAsLong() - start > SAY_WAITING_AFTER.toNanos()) {
+				said = true;
+				logger.info("Class data: training waits for this process to be quiet (a second using less than "
+						+ Math.round(QuietPeriods.BUSY_SHARE * 100) + " % of a CPU); it has been busy for "
+						+ SAY_WAITING_AFTER.toSeconds() + " s");
 			}
 			Thread.sleep(INTERVAL.toMillis());
 		}

@@ -12,6 +12,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.grace.boot.internal.classdata.SideRunPacer.Paced;
 
@@ -21,6 +25,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Real processes and real signals; only the serving process's CPU time is made up.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class SideRunPacerTests {
 
 	private final AtomicBoolean busy = new AtomicBoolean();
@@ -111,6 +116,31 @@ class SideRunPacerTests {
 		assertThat(awaited).isNotDone();
 		closed.set(true);
 		assertThat(awaited.get(5, TimeUnit.SECONDS)).isFalse();
+	}
+
+	@Test
+	void aTrainingThatWaitedAMinuteForQuietSaysSoOnce(CapturedOutput output) throws Exception {
+		this.busy.set(true);
+		AtomicLong clock = new AtomicLong();
+		// each look at the clock is 20 s later: a minute passes in a few samples
+		SideRunPacer pacer = new SideRunPacer(this.quiet, SideRunPacer.Signals.POSIX,
+				() -> clock.addAndGet(20_000_000_000L), Duration.ofMinutes(1));
+		AtomicBoolean closed = new AtomicBoolean();
+		CompletableFuture<Boolean> awaited = CompletableFuture.supplyAsync(() -> {
+			try {
+				return pacer.awaitQuiet(closed::get);
+			}
+			catch (InterruptedException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		await().atMost(Duration.ofSeconds(5)).until(() -> output.getOut().contains("training waits"));
+		Thread.sleep(500); // more samples, more minutes: still one line
+		closed.set(true);
+		assertThat(awaited.get(5, TimeUnit.SECONDS)).isFalse();
+		assertThat(output.getOut().split("training waits", -1)).hasSize(2);
+		assertThat(output.getOut()).contains("Class data: training waits for this process to be quiet (a second "
+				+ "using less than 10 % of a CPU); it has been busy for 60 s");
 	}
 
 	private CompletableFuture<Paced> pace(SideRunPacer pacer, Duration timeout) {
