@@ -187,10 +187,10 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 				+ "| SIGTERM → exit ms | CPU in the exit ms | cache written MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
 		for (CellResult cell : this.cells) {
 			for (Throughput t : cell.throughputs) {
-				md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %d | %s | %s | %.0f | %.0f | %s |%n",
+				md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %d | %s | %s | %s | %s | %s |%n",
 						cell.cell.name(), t.round(), t.mode().label, t.requestsPerSecond(), t.requests(),
 						t.training() ? pct(t.sideRunCoverage()) : "–", t.training() ? pct(t.sideRunStopped()) : "–",
-						t.exitMs(), t.exitCpuMs(),
+						ms(t.exitMs()), ms(t.exitCpuMs()),
 						(t.mode() == Serving.RECORDING) ? String.format(Locale.ROOT, "%.0f", t.recordedBytes() / 1e6)
 								: "–"));
 			}
@@ -297,6 +297,10 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 
 	private static String verdict(boolean met) {
 		return met ? "met" : "**not met**";
+	}
+
+	private static String ms(double millis) {
+		return Double.isNaN(millis) ? "–" : String.format(Locale.ROOT, "%.0f", millis);
 	}
 
 	private static String s(double millis) {

@@ -104,14 +104,7 @@ class SideRunPacerTests {
 		SideRunPacer pacer = new SideRunPacer(this.quiet, SideRunPacer.Signals.POSIX, System::nanoTime,
 				Duration.ofMinutes(1));
 		AtomicBoolean closed = new AtomicBoolean();
-		CompletableFuture<Boolean> awaited = CompletableFuture.supplyAsync(() -> {
-			try {
-				return pacer.awaitQuiet(closed::get);
-			}
-			catch (InterruptedException ex) {
-				throw new IllegalStateException(ex);
-			}
-		});
+		CompletableFuture<Boolean> awaited = awaitQuiet(pacer, closed);
 		Thread.sleep(300);
 		assertThat(awaited).isNotDone();
 		closed.set(true);
@@ -126,14 +119,7 @@ class SideRunPacerTests {
 		SideRunPacer pacer = new SideRunPacer(this.quiet, SideRunPacer.Signals.POSIX,
 				() -> clock.addAndGet(20_000_000_000L), Duration.ofMinutes(1));
 		AtomicBoolean closed = new AtomicBoolean();
-		CompletableFuture<Boolean> awaited = CompletableFuture.supplyAsync(() -> {
-			try {
-				return pacer.awaitQuiet(closed::get);
-			}
-			catch (InterruptedException ex) {
-				throw new IllegalStateException(ex);
-			}
-		});
+		CompletableFuture<Boolean> awaited = awaitQuiet(pacer, closed);
 		await().atMost(Duration.ofSeconds(5)).until(() -> output.getOut().contains("training waits"));
 		Thread.sleep(500); // more samples, more minutes: still one line
 		closed.set(true);
@@ -141,6 +127,17 @@ class SideRunPacerTests {
 		assertThat(output.getOut().split("training waits", -1)).hasSize(2);
 		assertThat(output.getOut()).contains("Class data: training waits for this process to be quiet (a second "
 				+ "using less than 10 % of a CPU); it has been busy for 60 s");
+	}
+
+	private static CompletableFuture<Boolean> awaitQuiet(SideRunPacer pacer, AtomicBoolean closed) {
+		return CompletableFuture.supplyAsync(() -> {
+			try {
+				return pacer.awaitQuiet(closed::get);
+			}
+			catch (InterruptedException ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
 	}
 
 	private CompletableFuture<Paced> pace(SideRunPacer pacer, Duration timeout) {
