@@ -60,6 +60,10 @@ public final class StartupBenchmark {
 	private static final Pattern TOLD_PARENT = Pattern
 		.compile("^(\\S+)\\s+INFO\\s+\\d+\\s.*Generation \\d+ ready; told parent pid (\\d+)");
 
+	// logged at ApplicationReadyEvent by every process, cold or restarted
+	private static final Pattern READY = Pattern
+		.compile("^(\\S+)\\s+INFO\\s+(\\d+)\\s.*A restart gives the new process ");
+
 	private static final Pattern CLASS_DATA = Pattern.compile("\\s(?:INFO|WARN)\\s+(\\d+)\\s.*Class data: (.*)$");
 
 	// every process started, ended on the way out however the run ends (also on SIGTERM)
@@ -145,6 +149,7 @@ public final class StartupBenchmark {
 	private static void restarts(int round, Cell cell, CellResult result) throws Exception {
 		int port = DemoProcess.freePort();
 		int managementPort = DemoProcess.freePort();
+		Instant startedAt = Instant.now();
 		long start = System.nanoTime();
 		DemoProcess demo = start(cell, port, managementPort, cell.cacheDirectory());
 		try {
@@ -152,9 +157,11 @@ public final class StartupBenchmark {
 			double coldMs = (System.nanoTime() - start) / 1e6;
 			// the main port answers a little before Spring logs that it started
 			double startedIn = startedInMs(demo, pid);
-			result.colds.add(new Cold(round, coldMs, startedIn));
-			log(String.format(Locale.ROOT, "  cold start: first answer %.0f ms, Spring says started in %.0f ms", coldMs,
-					startedIn));
+			double readyMs = readyMs(demo, pid, startedAt);
+			result.colds.add(new Cold(round, coldMs, startedIn, readyMs));
+			log(String.format(Locale.ROOT,
+					"  cold start: first answer %.0f ms, ready %.0f ms, Spring says started in %.0f ms", coldMs,
+					readyMs, startedIn));
 			// the first process of a build with no cache trains one in a side run; the
 			// restarts measured here are those of a build whose cache exists
 			long trainingWait = awaitCache(cell);
@@ -197,6 +204,7 @@ public final class StartupBenchmark {
 
 	private static Restart restart(DemoProcess demo, long oldPid, int ordinal, int round, boolean loaded, int port,
 			CellResult result, long waitedForTrainingMs) throws Exception {
+		Instant signalAt = Instant.now();
 		long signal = System.nanoTime();
 		Processes.signal(oldPid, Processes.SIGUSR2);
 		long deadline = signal + STEP_TIMEOUT.toNanos();
@@ -231,9 +239,11 @@ public final class StartupBenchmark {
 		Instant goneAt = Instant.now();
 		int exit = demo.awaitExit(oldPid, Duration.ofSeconds(30)).orElse(-1);
 		double startedIn = startedInMs(demo, newPid);
+		double readyMs = readyMs(demo, newPid, signalAt);
 		String log = demo.log();
 		String classData = classDataLine(log, oldPid);
-		return new Restart(round, ordinal, loaded, oldPid, newPid, (serving - signal) / 1e6, (gone - serving) / 1e6,
+		return new Restart(round, ordinal, loaded, oldPid, newPid, (serving - signal) / 1e6, readyMs,
+				(gone - serving) / 1e6,
 				readyToGoneMs(log, oldPid, goneAt), startedIn, classData,
 				classData.startsWith("the new process uses"), exit, waitedForTrainingMs);
 	}
@@ -502,6 +512,29 @@ public final class StartupBenchmark {
 	}
 
 	/**
+	 * From a moment of this JVM's clock to a process logging {@code ApplicationReadyEvent}
+	 * (the log's clock, to the millisecond), waiting a little for the line; NaN without it.
+	 */
+	static double readyMs(DemoProcess demo, long pid, Instant from) throws InterruptedException {
+		long start = System.nanoTime();
+		while (System.nanoTime() - start < 10_000_000_000L) {
+			for (String line : demo.log().split("\n")) {
+				Matcher m = READY.matcher(line);
+				if (m.find() && Long.parseLong(m.group(2)) == pid) {
+					try {
+						return Duration.between(from, Instant.parse(m.group(1))).toNanos() / 1e6;
+					}
+					catch (RuntimeException ex) {
+						return Double.NaN;
+					}
+				}
+			}
+			Thread.sleep(50);
+		}
+		return Double.NaN;
+	}
+
+	/**
 	 * From the new process logging that it is ready and told its parent, to the parent
 	 * gone (the log's clock, to the millisecond); NaN when the line is missing.
 	 */
@@ -632,8 +665,9 @@ public final class StartupBenchmark {
 	 * @param round the round
 	 * @param firstAnswerMs from starting the JVM to the first 200 on {@code GET /}
 	 * @param startedInMs what Spring logs as "Started … in"
+	 * @param readyMs from starting the JVM to its {@code ApplicationReadyEvent} (its log)
 	 */
-	record Cold(int round, double firstAnswerMs, double startedInMs) {
+	record Cold(int round, double firstAnswerMs, double startedInMs, double readyMs) {
 	}
 
 	/**
@@ -645,6 +679,8 @@ public final class StartupBenchmark {
 	 * @param oldPid the process signalled
 	 * @param newPid the one that answered next
 	 * @param signalToServingMs from {@code SIGUSR2} to the new pid answering {@code GET /}
+	 * @param signalToReadyMs from {@code SIGUSR2} to the new process's
+	 * {@code ApplicationReadyEvent} (its log)
 	 * @param servingToOldGoneMs from then to the old process gone
 	 * @param readyToOldGoneMs from the new process logging it is ready (and telling the old
 	 * one) to the old process gone
@@ -655,8 +691,8 @@ public final class StartupBenchmark {
 	 * @param waitedForTrainingMs how long a side run trained before this restart
 	 */
 	record Restart(int round, int ordinal, boolean loaded, long oldPid, long newPid, double signalToServingMs,
-			double servingToOldGoneMs, double readyToOldGoneMs, double startedInMs, String classData, boolean cacheUsed, int oldExitCode,
-			long waitedForTrainingMs) {
+			double signalToReadyMs, double servingToOldGoneMs, double readyToOldGoneMs, double startedInMs,
+			String classData, boolean cacheUsed, int oldExitCode, long waitedForTrainingMs) {
 	}
 
 	/** What a serving process does about class data while its throughput is measured. */

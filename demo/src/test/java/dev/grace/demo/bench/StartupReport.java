@@ -35,6 +35,19 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		return cell.colds.stream().map(Cold::firstAnswerMs).toList();
 	}
 
+	static List<Double> coldReady(CellResult cell) {
+		return cell.colds.stream().map(Cold::readyMs).toList();
+	}
+
+	/** Idle restarts, second on: signal to the new process's ApplicationReadyEvent. */
+	static List<Double> idleReady(CellResult cell) {
+		return restarts(cell, (r) -> r.ordinal() == 2, Restart::signalToReadyMs);
+	}
+
+	static double readyOverCold(CellResult cell) {
+		return median(idleReady(cell)) / median(coldReady(cell));
+	}
+
 	static List<Double> coldStartedIn(CellResult cell) {
 		return cell.colds.stream().map(Cold::startedInMs).toList();
 	}
@@ -160,23 +173,26 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		md.append('\n');
 		md.append(summary());
 		md.append("\n### Every figure\n\n");
-		md.append("Cold starts (JVM start → first 200 on `GET /`; Spring's \"Started … in\"):\n\n");
-		md.append("| cell | round | first answer ms | started in ms |\n|---|---|---|---|\n");
+		md.append("Cold starts (JVM start → first 200 on `GET /`; → `ApplicationReadyEvent`, its log; "
+				+ "Spring's \"Started … in\"):\n\n");
+		md.append("| cell | round | first answer ms | ready ms | started in ms |\n|---|---|---|---|---|\n");
 		for (CellResult cell : this.cells) {
 			for (Cold cold : cell.colds) {
-				md.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f |%n", cell.cell.name(), cold.round(),
-						cold.firstAnswerMs(), cold.startedInMs()));
+				md.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %s | %.0f |%n", cell.cell.name(),
+						cold.round(), cold.firstAnswerMs(), ms(cold.readyMs()), cold.startedInMs()));
 			}
 		}
 		md.append("\nRestarts (1 and 2 idle, 3 under the mixed load; the class-data line is the old process's):\n\n");
-		md.append("| cell | round | restart | signal → new pid answers ms | new answers → old gone ms "
-				+ "| new ready (its log) → old gone ms | started in ms | old exit | side run before, ms | class data |\n"
-				+ "|---|---|---|---|---|---|---|---|---|---|\n");
+		md.append("| cell | round | restart | signal → new pid answers ms | signal → new ready ms "
+				+ "| new answers → old gone ms | new ready (its log) → old gone ms | started in ms | old exit "
+				+ "| side run before, ms | class data |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
 		for (CellResult cell : this.cells) {
 			for (Restart r : cell.restarts) {
-				md.append(String.format(Locale.ROOT, "| %s | %d | %d%s | %.0f | %.0f | %.0f | %.0f | %d | %d | %s |%n",
-						cell.cell.name(), r.round(), r.ordinal(), r.loaded() ? " (load)" : "", r.signalToServingMs(),
-						r.servingToOldGoneMs(), r.readyToOldGoneMs(), r.startedInMs(), r.oldExitCode(), r.waitedForTrainingMs(),
+				md.append(String.format(Locale.ROOT,
+						"| %s | %d | %d%s | %.0f | %s | %.0f | %.0f | %.0f | %d | %d | %s |%n", cell.cell.name(),
+						r.round(), r.ordinal(), r.loaded() ? " (load)" : "", r.signalToServingMs(),
+						ms(r.signalToReadyMs()), r.servingToOldGoneMs(), r.readyToOldGoneMs(), r.startedInMs(),
+						r.oldExitCode(), r.waitedForTrainingMs(),
 						r.classData().replace("|", "\\|")));
 			}
 		}
@@ -221,6 +237,10 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		row(md, "restart, idle, second on, \"Started … in\", s (median)",
 				(c) -> s(median(restarts(c, (r) -> r.ordinal() == 2, Restart::startedInMs))));
 		row(md, "**restart / cold start**", (c) -> ratio(restartOverCold(c)));
+		row(md, "cold start → ready (`ApplicationReadyEvent`, its log), s (median)", (c) -> s(median(coldReady(c))));
+		row(md, "restart, idle, second on: signal → new process ready (its log), s (median)",
+				(c) -> s(median(idleReady(c))));
+		row(md, "**restart / cold start, by readiness**", (c) -> ratio(readyOverCold(c)));
 		row(md, "restart under the mixed load: signal → new pid answers, s (median, min–max)", (c) -> range(loaded(c)));
 		row(md, "**under load / idle**", (c) -> ratio(loadedOverIdle(c)));
 		row(md, "new pid answers → old pid gone, idle, s (median / max)",
@@ -255,6 +275,12 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 				(c) -> restartOverCold(c), 0.8, true);
 		target(md, "restart / cold start, idle, Java 17 extracted ≤ 0.8", cell("Java 17", "extracted"),
 				(c) -> restartOverCold(c), 0.8, true);
+		target(md, "the same by readiness (signal → new process ready / start → ready), Java 25 extracted ≤ 0.6",
+				cell("Java 25", "extracted"), (c) -> readyOverCold(c), 0.6, true);
+		target(md, "the same by readiness, Java 25 fat jar ≤ 0.8", cell("Java 25", "fat jar"),
+				(c) -> readyOverCold(c), 0.8, true);
+		target(md, "the same by readiness, Java 17 extracted ≤ 0.8", cell("Java 17", "extracted"),
+				(c) -> readyOverCold(c), 0.8, true);
 		for (CellResult c : this.cells) {
 			target(md, "under load / idle ≤ 2, " + c.cell.name(), c, StartupReport::loadedOverIdle, 2, true);
 		}
@@ -359,8 +385,12 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			cell.put("javaHome", c.cell.javaHome().toString());
 			List<Object> colds = new ArrayList<>();
 			for (Cold cold : c.colds) {
-				colds.add(Map.of("round", cold.round(), "firstAnswerMs", cold.firstAnswerMs(), "startedInMs",
-						cold.startedInMs()));
+				Map<String, Object> m = new LinkedHashMap<>();
+				m.put("round", cold.round());
+				m.put("firstAnswerMs", cold.firstAnswerMs());
+				m.put("readyMs", cold.readyMs());
+				m.put("startedInMs", cold.startedInMs());
+				colds.add(m);
 			}
 			cell.put("coldStarts", colds);
 			List<Object> restarts = new ArrayList<>();
@@ -372,6 +402,7 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 				m.put("oldPid", r.oldPid());
 				m.put("newPid", r.newPid());
 				m.put("signalToNewServingMs", r.signalToServingMs());
+				m.put("signalToNewReadyMs", r.signalToReadyMs());
 				m.put("newServingToOldGoneMs", r.servingToOldGoneMs());
 				m.put("newReadyLoggedToOldGoneMs", r.readyToOldGoneMs());
 				m.put("startedInMs", r.startedInMs());
@@ -402,6 +433,7 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			ratios.put("idleRestartMedianMs", median(idle(c)));
 			ratios.put("loadedRestartMedianMs", median(loaded(c)));
 			ratios.put("restartOverCold", restartOverCold(c));
+			ratios.put("readyOverColdReady", readyOverCold(c));
 			ratios.put("loadedOverIdle", loadedOverIdle(c));
 			ratios.put("trainingOverNotTraining", trainingRatio(c));
 			ratios.put("recordingOverNotTraining", recordingRatio(c));
