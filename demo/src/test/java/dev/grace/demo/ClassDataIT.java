@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.grace.demo.support.DemoProcess;
 import dev.grace.demo.support.MixedLoad;
+import dev.grace.demo.support.ProcStat;
 import dev.grace.demo.support.Processes;
 
 import dev.grace.boot.internal.posix.CpuPriority;
@@ -63,13 +64,15 @@ class ClassDataIT {
 			try {
 				await().atMost(Duration.ofSeconds(10))
 					.pollInterval(Duration.ofMillis(20))
-					.until(() -> state(sideRun) == 'T' || state(sideRun) == '?');
-				assertThat(state(sideRun)).as("the side run under load").isEqualTo('T');
+					.until(() -> ProcStat.state(sideRun) == 'T' || ProcStat.state(sideRun) == ProcStat.GONE);
+				assertThat(ProcStat.state(sideRun)).as("the side run under load").isEqualTo('T');
 			}
 			finally {
 				MixedLoad.assertNoneFailed(load.stop());
 			}
-			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> state(sideRun) != 'T');
+			await().atMost(Duration.ofSeconds(10))
+				.pollInterval(Duration.ofMillis(20))
+				.until(() -> ProcStat.state(sideRun) != 'T');
 			Path archive = await().atMost(Duration.ofSeconds(150))
 				.pollInterval(Duration.ofMillis(500))
 				.until(() -> trained(cache), (found) -> found != null);
@@ -147,17 +150,6 @@ class ClassDataIT {
 		Matcher matcher = Pattern.compile("in a side run \\(pid (\\d+), ").matcher(log);
 		assertThat(matcher.find()).as("a side run's pid in the log").isTrue();
 		return Long.parseLong(matcher.group(1));
-	}
-
-	// the state letter of /proc/<pid>/stat (T: stopped), '?' once it is gone
-	private static char state(long pid) {
-		try {
-			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-			return stat.charAt(stat.lastIndexOf(')') + 2);
-		}
-		catch (IOException ex) {
-			return '?';
-		}
 	}
 
 	private static long startedChild(String log, long parent) {

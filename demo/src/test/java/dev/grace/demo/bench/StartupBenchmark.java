@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -27,6 +28,7 @@ import dev.grace.demo.support.MixedLoad;
 import dev.grace.demo.support.MixedLoad.Failure;
 import dev.grace.demo.support.MixedLoad.Kind;
 import dev.grace.demo.support.MixedLoad.Sample;
+import dev.grace.demo.support.ProcStat;
 import dev.grace.demo.support.Processes;
 import dev.grace.demo.support.RawHttp;
 import dev.grace.demo.support.RawHttp.Response;
@@ -334,7 +336,7 @@ public final class StartupBenchmark {
 	 * the last moment it can be read.
 	 */
 	private static Exit stop(long pid) throws InterruptedException {
-		long before = cpuTicks(pid);
+		long before = ProcStat.cpuTicks(pid);
 		long last = before;
 		long signal = System.nanoTime();
 		Processes.signal(pid, Processes.SIGTERM);
@@ -342,27 +344,13 @@ public final class StartupBenchmark {
 			if (System.nanoTime() - signal > STEP_TIMEOUT.toNanos()) {
 				throw new IllegalStateException("Pid " + pid + " still alive " + STEP_TIMEOUT + " after SIGTERM");
 			}
-			last = Math.max(last, cpuTicks(pid));
+			last = Math.max(last, ProcStat.cpuTicks(pid));
 			Thread.sleep(2);
 		}
 		double ms = (System.nanoTime() - signal) / 1e6;
 		// a zombie still shows its final times, until the JDK's reaper waits for it
-		last = Math.max(last, cpuTicks(pid));
+		last = Math.max(last, ProcStat.cpuTicks(pid));
 		return new Exit(ms, (last - before) * 10.0);
-	}
-
-	/** utime + stime + cutime + cstime of a process, in clock ticks (100 per second), or -1. */
-	static long cpuTicks(long pid) {
-		try {
-			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-			// after the command: state is field 3, utime field 14, so index 11 here
-			return Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
-					+ Long.parseLong(fields[14]);
-		}
-		catch (IOException | RuntimeException ex) {
-			return -1;
-		}
 	}
 
 	private static DemoProcess start(Cell cell, int port, int managementPort, Path cacheDirectory) {
@@ -480,35 +468,18 @@ public final class StartupBenchmark {
 
 	/** Stopped by a signal: a side run the serving process paused. */
 	static boolean isStopped(long pid) {
-		try {
-			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-			return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
-		}
-		catch (IOException ex) {
-			return false;
-		}
+		return ProcStat.state(pid) == 'T';
 	}
 
 	/** Alive and not a zombie: a zombie has exited, it only waits to be reaped. */
 	static boolean isAlive(long pid) {
-		try {
-			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-			return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-		}
-		catch (IOException ex) {
-			return false;
-		}
+		char state = ProcStat.state(pid);
+		return state != ProcStat.GONE && state != 'Z';
 	}
 
 	/** What Spring logged as "Started … in" for a pid, waiting a little for the line. */
 	static double startedInMs(DemoProcess demo, long pid) throws InterruptedException {
-		long start = System.nanoTime();
-		double found = startedInMs(demo.log(), pid);
-		while (Double.isNaN(found) && System.nanoTime() - start < 10_000_000_000L) {
-			Thread.sleep(50);
-			found = startedInMs(demo.log(), pid);
-		}
-		return found;
+		return awaitInLog(demo, (log) -> startedInMs(log, pid));
 	}
 
 	/**
@@ -516,22 +487,33 @@ public final class StartupBenchmark {
 	 * (the log's clock, to the millisecond), waiting a little for the line; NaN without it.
 	 */
 	static double readyMs(DemoProcess demo, long pid, Instant from) throws InterruptedException {
-		long start = System.nanoTime();
-		while (System.nanoTime() - start < 10_000_000_000L) {
-			for (String line : demo.log().split("\n")) {
-				Matcher m = READY.matcher(line);
-				if (m.find() && Long.parseLong(m.group(2)) == pid) {
-					try {
-						return Duration.between(from, Instant.parse(m.group(1))).toNanos() / 1e6;
-					}
-					catch (RuntimeException ex) {
-						return Double.NaN;
-					}
+		return awaitInLog(demo, (log) -> readyMs(log, pid, from));
+	}
+
+	static double readyMs(String log, long pid, Instant from) {
+		for (String line : log.split("\n")) {
+			Matcher m = READY.matcher(line);
+			if (m.find() && Long.parseLong(m.group(2)) == pid) {
+				try {
+					return Duration.between(from, Instant.parse(m.group(1))).toNanos() / 1e6;
+				}
+				catch (RuntimeException ex) {
+					return Double.NaN;
 				}
 			}
-			Thread.sleep(50);
 		}
 		return Double.NaN;
+	}
+
+	// a figure read from a demo's log, polled for up to 10 s while the log has no line for it
+	private static double awaitInLog(DemoProcess demo, ToDoubleFunction<String> figure) throws InterruptedException {
+		long start = System.nanoTime();
+		double found = figure.applyAsDouble(demo.log());
+		while (Double.isNaN(found) && System.nanoTime() - start < 10_000_000_000L) {
+			Thread.sleep(50);
+			found = figure.applyAsDouble(demo.log());
+		}
+		return found;
 	}
 
 	/**

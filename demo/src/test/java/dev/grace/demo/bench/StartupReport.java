@@ -106,19 +106,11 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 	}
 
 	static double minCoverage(CellResult cell) {
-		return cell.throughputs.stream()
-			.filter(Throughput::training)
-			.mapToDouble(Throughput::sideRunCoverage)
-			.min()
-			.orElse(Double.NaN);
+		return min(throughputs(cell, Serving.SIDE_RUN, Throughput::sideRunCoverage));
 	}
 
 	static double minStopped(CellResult cell) {
-		return cell.throughputs.stream()
-			.filter(Throughput::training)
-			.mapToDouble(Throughput::sideRunStopped)
-			.min()
-			.orElse(Double.NaN);
+		return min(throughputs(cell, Serving.SIDE_RUN, Throughput::sideRunStopped));
 	}
 
 	static long cacheUsed(CellResult cell) {
