@@ -84,7 +84,18 @@ class ClassDataIT {
 			Processes.signal(first, Processes.SIGUSR2);
 			long second = demo.awaitGeneration(2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 			assertThat(demo.awaitExit(first, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
-			assertThat(demo.log()).contains("Class data: the new process uses the AOT cache " + archive);
+			// the demo is a fat jar: restarted processes run Boot's extracted layout of it,
+			// made before the training, and a restart still starts from the deployed jar
+			assertThat(demo.log()).contains("Class data: extracted " + DemoProcess.jar().toRealPath() + " to ")
+				.contains("Boot's extracted layout of " + DemoProcess.jar() + "; the new process uses the AOT cache "
+						+ archive)
+				.contains("New process runs jar " + DemoProcess.jar());
+			String copy = copy(second);
+			assertThat(copy).startsWith(cache.toString()).contains(".layout/");
+			assertThat(Files.readString(Path.of("/proc", Long.toString(second), "environ")).split("\0"))
+				.contains("GRACE_DEPLOYED_JAR=" + DemoProcess.jar());
+			assertThat(openFiles(second)).as("the copy's lock, held while the process runs")
+				.anyMatch((file) -> file.endsWith(".layout.lock"));
 			long cold = fromTheCache(classes, first);
 			long warm = fromTheCache(classes, second);
 			System.out.printf("classes from the CDS/AOT cache: generation 1 (cold) %d, generation 2 %d%n", cold,
@@ -132,12 +143,32 @@ class ClassDataIT {
 		}
 	}
 
+	private static String copy(long pid) throws IOException {
+		List<String> argv = List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0"));
+		return argv.get(argv.indexOf("-jar") + 1);
+	}
+
+	private static List<String> openFiles(long pid) throws IOException {
+		try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+			return fds.map((fd) -> {
+				try {
+					return Files.readSymbolicLink(fd).toString();
+				}
+				catch (IOException ex) {
+					return "";
+				}
+			}).toList();
+		}
+	}
+
 	private static Path trained(Path cache) throws IOException {
 		if (!Files.isDirectory(cache)) {
 			return null;
 		}
 		try (Stream<Path> files = Files.list(cache)) {
-			List<Path> markers = files.filter((f) -> f.toString().endsWith(".ok")).toList();
+			List<Path> markers = files
+				.filter((f) -> f.toString().endsWith(".ok") && !f.toString().endsWith(".layout.ok"))
+				.toList();
 			if (markers.isEmpty()) {
 				return null;
 			}

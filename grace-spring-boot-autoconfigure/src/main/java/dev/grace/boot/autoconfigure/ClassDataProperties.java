@@ -20,11 +20,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * java.io.tmpdir. It must belong to the user and be writable by nobody else.
  * @param maxEntries How many builds' caches the directory keeps; the ones used longest
  * ago are removed.
+ * @param extract Whether restarted processes of a Spring Boot fat jar run Boot's
+ * extracted layout of it (java -Djarmode=tools -jar app.jar extract), made once per jar in
+ * the directory: the JVM caches no class of a fat jar's nested jars. Every restart still
+ * reads the deployed jar, and runs it as it is until its layout is made.
  * @since 0.1.0
  */
 @ConfigurationProperties("grace.class-data")
 public record ClassDataProperties(@DefaultValue("true") boolean enabled, @Nullable Path directory,
-		@DefaultValue("4") int maxEntries) {
+		@DefaultValue("4") int maxEntries, @DefaultValue("true") boolean extract) {
 
 	public ClassDataProperties {
 		if (directory != null && !directory.isAbsolute()) {

@@ -188,7 +188,8 @@ public final class GraceAutoConfiguration {
 				? ReadyTimeout.configured(properties.readyTimeout()) : ReadyTimeout.derived();
 		return new Restarter(new PosixSpawner(classData.commands(() -> ChildCommand.ofCurrentProcess(ENV, directory)),
 				lineage, new MemoryHeadroom(properties.memoryHeadroom()), history::handDown)
-			.withStartPriority(startPriority), serving,
+			.withStartPriority(startPriority)
+			.withLaunch(classData.launch()), serving,
 				new ParentPipe(lineage), manager,
 				new Restarter.Settings(lineage.generation(), readyTimeout, Restarter.Settings.CHILD_STOP_GRACE,
 						databases::exitHint),

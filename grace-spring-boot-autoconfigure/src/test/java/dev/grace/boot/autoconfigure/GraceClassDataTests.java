@@ -2,7 +2,6 @@ package dev.grace.boot.autoconfigure;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +24,7 @@ class GraceClassDataTests {
 			assertThat(properties.enabled()).isTrue();
 			assertThat(properties.directory()).isNull();
 			assertThat(properties.maxEntries()).isEqualTo(4);
+			assertThat(properties.extract()).isTrue();
 			assertThat(context).hasSingleBean(GraceClassData.class);
 		});
 	}
@@ -32,8 +32,10 @@ class GraceClassDataTests {
 	@Test
 	void offLeavesTheCommandAsItIs() {
 		this.runner.withPropertyValues("grace.class-data.enabled=false").run((context) -> {
-			Supplier<ChildCommand> commands = () -> new ChildCommand(List.of("java", "-jar", "app.jar"), Map.of());
-			assertThat(context.getBean(GraceClassData.class).commands(commands)).isSameAs(commands);
+			GraceClassData classData = context.getBean(GraceClassData.class);
+			ChildCommand command = new ChildCommand(List.of("java", "-jar", "app.jar"), Map.of());
+			assertThat(classData.commands(() -> command).get()).isSameAs(command);
+			assertThat(classData.launch().apply(command)).isSameAs(command);
 		});
 	}
 

@@ -306,6 +306,9 @@ public final class ClassDataCache {
 			long now = System.currentTimeMillis();
 			for (Path file : files) {
 				String name = file.getFileName().toString();
+				if (name.contains(".layout")) {
+					continue; // ExtractedLayout's
+				}
 				if (name.endsWith(".ok") || name.endsWith(".failed")) {
 					markers.add(file);
 				}
@@ -412,7 +415,7 @@ public final class ClassDataCache {
 	}
 
 	// A directory anyone may write would let another user plant a cache for this JVM to map
-	private boolean usableDirectory() {
+	boolean usableDirectory() {
 		try {
 			if (!Files.exists(this.directory)) {
 				Files.createDirectories(this.directory.getParent());
@@ -488,7 +491,7 @@ public final class ClassDataCache {
 		}
 	}
 
-	private static String digest(List<String> lines) {
+	static String digest(List<String> lines) {
 		try {
 			MessageDigest sha = MessageDigest.getInstance("SHA-256");
 			for (String line : lines) {
@@ -511,7 +514,7 @@ public final class ClassDataCache {
 		}
 	}
 
-	private static long modified(Path file) {
+	static long modified(Path file) {
 		try {
 			return Files.getLastModifiedTime(file).toMillis();
 		}

@@ -46,6 +46,8 @@ public final class ClassDataTraining implements AutoCloseable {
 
 	private final ClassDataCache cache;
 
+	private final @Nullable ExtractedLayout layout;
+
 	private final Supplier<ChildCommand> command;
 
 	private final Duration timeout;
@@ -61,15 +63,21 @@ public final class ClassDataTraining implements AutoCloseable {
 	/**
 	 * Creates the training of a process's next command.
 	 * @param cache the cache
-	 * @param command the next process's command, before its class-data options
+	 * @param layout the extracted layouts of fat jars, which are made first and trained
+	 * instead, null to train the command as it is
+	 * @param command the next process's command, naming the deployed jar, before its
+	 * class-data options
 	 * @param timeout how long a side run may run (the time it is paused not counted)
 	 */
-	public ClassDataTraining(ClassDataCache cache, Supplier<ChildCommand> command, Duration timeout) {
-		this(cache, command, timeout, new SideRunPacer());
+	public ClassDataTraining(ClassDataCache cache, @Nullable ExtractedLayout layout, Supplier<ChildCommand> command,
+			Duration timeout) {
+		this(cache, layout, command, timeout, new SideRunPacer());
 	}
 
-	ClassDataTraining(ClassDataCache cache, Supplier<ChildCommand> command, Duration timeout, SideRunPacer pacer) {
+	ClassDataTraining(ClassDataCache cache, @Nullable ExtractedLayout layout, Supplier<ChildCommand> command,
+			Duration timeout, SideRunPacer pacer) {
 		this.cache = cache;
+		this.layout = layout;
 		this.command = command;
 		this.timeout = timeout;
 		this.pacer = pacer;
@@ -91,6 +99,18 @@ public final class ClassDataTraining implements AutoCloseable {
 	void train() {
 		try {
 			ChildCommand next = this.command.get();
+			ExtractedLayout layout = this.layout;
+			if (layout != null && this.cache.usableDirectory()) {
+				ExtractedLayout.Source source = layout.source(next);
+				if (source != null && layout.copy(source) == null && !layout.failed(source)) {
+					extract(layout, source, next);
+				}
+				ChildCommand copy = layout.launch(next);
+				if (this.closed) {
+					return;
+				}
+				next = (copy != null) ? copy : next;
+			}
 			ClassDataCache.Plan plan = this.cache.plan(next);
 			String key = plan.key();
 			if (key == null || this.cache.validity(key) == null || isFailed(key)) {
@@ -118,6 +138,55 @@ public final class ClassDataTraining implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Makes the extracted layout of the deployed fat jar, in a side run paced like the
+	 * training's; one that fails is not repeated for that jar, and its processes train
+	 * and run the fat jar itself.
+	 */
+	private void extract(ExtractedLayout layout, ExtractedLayout.Source source, ChildCommand next)
+			throws IOException, InterruptedException {
+		while (this.pacer.awaitQuiet(() -> this.closed)) {
+			try (FileChannel channel = FileChannel.open(layout.extracting(source), StandardOpenOption.CREATE,
+					StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
+				if (layout.copy(source) != null || this.closed) {
+					return;
+				}
+				Path destination = layout.temporary(source);
+				ExtractedLayout.deleteTree(destination);
+				long started = System.nanoTime();
+				Process process = startSideRun(layout.extractArgv(next, source, destination), next,
+						layout.log(source)).process();
+				try {
+					SideRunPacer.Paced paced = this.pacer.pace(process, this.timeout);
+					if (this.closed || paced.ending() == SideRunPacer.Paced.Ending.PAUSED_TOO_LONG) {
+						continue;
+					}
+					Path jar = destination.resolve(source.jar().getFileName());
+					if (paced.ending() != SideRunPacer.Paced.Ending.EXITED || process.exitValue() != 0
+							|| !Files.isRegularFile(jar)) {
+						String why = (paced.ending() == SideRunPacer.Paced.Ending.EXITED)
+								? "it exited with " + process.exitValue()
+								: "it ran longer than " + this.timeout.toSeconds() + " s";
+						layout.markFailed(source, why);
+						logger.warn("Class data: extracting " + source.jar() + " failed, " + why + " (see "
+								+ layout.log(source) + "); restarted processes run the fat jar");
+						return;
+					}
+					layout.store(source, destination);
+					logger.info("Class data: extracted " + source.jar() + " to " + layout.copy(source) + " in "
+							+ TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms ("
+							+ paced.pausesSummary() + "): restarted processes run Boot's extracted layout of it, "
+							+ "whose classes the JVM can cache");
+					return;
+				}
+				finally {
+					end(process);
+					ExtractedLayout.deleteTree(destination);
+				}
+			}
+		}
+	}
+
 	private boolean isFailed(String key) {
 		String validity = this.cache.validity(key);
 		return validity != null && validity.startsWith("its training failed");
@@ -127,18 +196,8 @@ public final class ClassDataTraining implements AutoCloseable {
 	private boolean run(String key, ChildCommand next) throws IOException, InterruptedException {
 		Path output = this.cache.temporary(key);
 		Path log = this.cache.log(key);
-		ProcessBuilder builder = new ProcessBuilder(argv(next, output)).redirectErrorStream(true)
-			.redirectOutput(log.toFile())
-			.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-		if (next.directory() != null) {
-			builder.directory(next.directory().toFile());
-		}
-		Map<String, String> env = builder.environment();
-		env.clear();
-		env.putAll(next.env());
-		NOT_INHERITED.forEach(env::remove);
 		long started = System.nanoTime();
-		Started side = startNiced(builder);
+		Started side = startSideRun(argv(next, output), next, log);
 		Process process = side.process();
 		this.process = process;
 		logger.info("Class data: no " + this.cache.kind() + " for this build yet; training one in a side run (pid "
@@ -182,6 +241,21 @@ public final class ClassDataTraining implements AutoCloseable {
 			ClassDataCache.delete(Path.of(output + ".config")); // JDK 25's recording, if it stayed
 			this.process = null;
 		}
+	}
+
+	private static Started startSideRun(List<String> argv, ChildCommand next, Path log)
+			throws IOException, InterruptedException {
+		ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
+			.redirectOutput(log.toFile())
+			.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+		if (next.directory() != null) {
+			builder.directory(next.directory().toFile());
+		}
+		Map<String, String> env = builder.environment();
+		env.clear();
+		env.putAll(next.env());
+		NOT_INHERITED.forEach(env::remove);
+		return startNiced(builder);
 	}
 
 	// with the JVM a JDK 25 side run starts to write the cache, which a SIGSTOP may have

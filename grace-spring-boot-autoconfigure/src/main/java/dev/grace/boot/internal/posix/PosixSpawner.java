@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 import jnr.constants.platform.Fcntl;
@@ -48,6 +49,8 @@ public final class PosixSpawner implements Spawner {
 	private final Supplier<Map<String, String>> handedDown;
 
 	private StartPriority priority = new StartPriority(0, Map.of());
+
+	private UnaryOperator<ChildCommand> launch = UnaryOperator.identity();
 
 	/**
 	 * Creates the spawner of a process, which remembers the jar it runs now.
@@ -99,6 +102,17 @@ public final class PosixSpawner implements Spawner {
 		return this;
 	}
 
+	/**
+	 * Has new processes run another command than the one checked as the release: the
+	 * same release, started faster (its class data).
+	 * @param launch the command to run, from the command of the release
+	 * @return this spawner
+	 */
+	public PosixSpawner withLaunch(UnaryOperator<ChildCommand> launch) {
+		this.launch = launch;
+		return this;
+	}
+
 	@Override
 	public void checkRoom() {
 		this.memory.check();
@@ -106,8 +120,9 @@ public final class PosixSpawner implements Spawner {
 
 	@Override
 	public NextProcess prepare() {
-		ChildCommand next = this.command.get();
-		ReleaseCheck.Checked checked = this.releases.check(next);
+		ChildCommand release = this.command.get();
+		ReleaseCheck.Checked checked = this.releases.check(release);
+		ChildCommand next = this.launch.apply(release);
 		Path directory = next.directory();
 		if (directory != null && !this.spawn.canChangeDirectory() && !isCurrentDirectory(directory)) {
 			throw new RestartRefusedException("cannot start the new process in " + checked.release().workingDirectory()

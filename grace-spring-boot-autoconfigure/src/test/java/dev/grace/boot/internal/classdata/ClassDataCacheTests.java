@@ -174,7 +174,7 @@ class ClassDataCacheTests {
 	@Test
 	void theSideRunWritesTheCacheAtExitOnceItsContextIsRefreshed() {
 		ClassDataCache cache = cache(this.jdk25);
-		ClassDataTraining training = new ClassDataTraining(cache, () -> command("-jar", "app.jar"),
+		ClassDataTraining training = new ClassDataTraining(cache, null, () -> command("-jar", "app.jar"),
 				java.time.Duration.ofMinutes(1));
 		assertThat(training.argv(command("-Xmx256m", "-jar", "app.jar", "--a=b"), Path.of("/c/k.aot")))
 			.containsExactly("java", "-XX:AOTCacheOutput=/c/k.aot", "-Dspring.context.exit=onRefresh",

@@ -6,9 +6,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.grace.boot.internal.posix.ChildCommand;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -58,6 +67,100 @@ class ClassDataTrainingTests {
 		finally {
 			process.destroyForcibly().waitFor();
 		}
+	}
+
+	@Test
+	void theSideRunsExtractAFatJarFirstAndTrainItsCopy(@TempDir Path dir) throws Exception {
+		Fixture fixture = new Fixture(dir, 0);
+		fixture.training().train();
+		ChildCommand release = fixture.release();
+		ExtractedLayout.Source source = fixture.layout().source(release);
+		Path copy = fixture.layout().copy(source);
+		assertThat(copy).as("the copy of the deployed jar").isNotNull().hasContent("extracted");
+		ChildCommand launched = fixture.layout().launch(release);
+		String key = fixture.cache().plan(launched).key();
+		assertThat(fixture.cache().validity(key)).as("the copy's cache").isNull();
+		assertThat(Files.readAllLines(fixture.calls())).containsExactly(
+				"-Djarmode=tools -jar " + source.jar() + " extract --destination " + fixture.layout().temporary(source),
+				"-XX:AOTCacheOutput=" + fixture.cache().temporary(key)
+						+ " -Dspring.context.exit=onRefresh -Dgrace.class-data.training=true -Dgrace.supervisor=off"
+						+ " -jar " + copy);
+		assertThat(fixture.cache().plan(release).key()).as("the fat jar's own key").isNotEqualTo(key);
+	}
+
+	@Test
+	void aFailedExtractionIsNotRepeatedAndTheFatJarItselfIsTrained(@TempDir Path dir) throws Exception {
+		Fixture fixture = new Fixture(dir, 3);
+		fixture.training().train();
+		ExtractedLayout.Source source = fixture.layout().source(fixture.release());
+		assertThat(fixture.layout().failed(source)).isTrue();
+		assertThat(fixture.layout().launch(fixture.release())).isNull();
+		String key = fixture.cache().plan(fixture.release()).key();
+		assertThat(fixture.cache().validity(key)).isNull();
+		fixture.training().train();
+		assertThat(Files.readAllLines(fixture.calls())).hasSize(2)
+			.last()
+			.asString()
+			.endsWith("-jar app.jar");
+	}
+
+	/**
+	 * A fat jar, and a java that extracts it (exiting with {@code extractExit}) or writes
+	 * a cache, noting each command.
+	 */
+	private record Fixture(ClassDataTraining training, ClassDataCache cache, ExtractedLayout layout,
+			ChildCommand release, Path calls) {
+
+		Fixture(Path dir, int extractExit) throws IOException {
+			this(dir, Files.createDirectories(dir.resolve("app")), dir.resolve("cache"), extractExit);
+		}
+
+		private Fixture(Path dir, Path app, Path cacheDirectory, int extractExit) throws IOException {
+			this(dir, app, cacheDirectory, new ClassDataCache(cacheDirectory, 4,
+					new ClassDataCache.Runtime(Path.of(System.getProperty("java.home")), "25.0.3+9-LTS", 25)),
+					new ExtractedLayout(cacheDirectory, 4), extractExit);
+		}
+
+		private Fixture(Path dir, Path app, Path cacheDirectory, ClassDataCache cache, ExtractedLayout layout,
+				int extractExit) throws IOException {
+			this(training(cache, layout, release(dir, app, extractExit)), cache, layout, release(dir, app, extractExit),
+					dir.resolve("calls"));
+		}
+
+		private static ChildCommand release(Path dir, Path app, int extractExit) throws IOException {
+			Path java = dir.resolve("java");
+			if (!Files.exists(java)) {
+				Files.writeString(java, """
+						#!/bin/sh
+						echo "$*" >> %s
+						if [ "$1" = -Djarmode=tools ]; then
+						  [ %d = 0 ] || exit %d
+						  mkdir -p "$6/lib" && echo extracted > "$6/app.jar"
+						  exit 0
+						fi
+						echo cache > "${1#-XX:AOTCacheOutput=}"
+						""".formatted(dir.resolve("calls"), extractExit, extractExit));
+				java.toFile().setExecutable(true);
+				Manifest manifest = new Manifest();
+				manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+				manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, ExtractedLayout.JAR_LAUNCHER);
+				try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(app.resolve("app.jar")),
+						manifest)) {
+					jar.putNextEntry(new JarEntry(ExtractedLayout.TOOLS_PREFIX + "4.0.7.jar"));
+					jar.closeEntry();
+				}
+			}
+			return new ChildCommand(List.of(java.toString(), "-jar", "app.jar"), Map.of(), app);
+		}
+
+		private static ClassDataTraining training(ClassDataCache cache, ExtractedLayout layout, ChildCommand release) {
+			// a clock two seconds on at each look, a process using no CPU: always quiet
+			AtomicLong clock = new AtomicLong();
+			QuietPeriods quiet = new QuietPeriods(() -> 0, () -> clock.addAndGet(2_000_000_000L));
+			return new ClassDataTraining(cache, layout, () -> release, Duration.ofMinutes(1),
+					new SideRunPacer(quiet, SideRunPacer.Signals.POSIX, System::nanoTime, Duration.ofMinutes(1)));
+		}
+
 	}
 
 	private static long taskCount(Path tasks) throws IOException {

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.grace.boot.internal.ListeningSocket;
 import dev.grace.boot.internal.NamedSocket;
 import dev.grace.boot.internal.SpawnedChild;
+import dev.grace.boot.internal.Spawner;
 import dev.grace.boot.internal.SpawnedChild.Outcome;
 import dev.grace.boot.restart.RestartRefusedException;
 
@@ -169,6 +170,25 @@ class PosixSpawnerTests {
 		assertThat(runToExit(command)).isEqualTo(one + "|" + current + "|1|yes");
 		repoint(current, "releases/2");
 		assertThat(runToExit(command)).isEqualTo(two + "|" + current + "|2|yes");
+	}
+
+	@Test
+	void theReleaseIsCheckedOnItsOwnCommandAndTheNewProcessRunsTheLaunchedOne() throws Exception {
+		Path deployed = Files.writeString(this.dir.resolve("app.jar"), "deployed");
+		Path out = this.dir.resolve("child.txt");
+		ChildCommand release = new ChildCommand(List.of("/bin/sh", "-jar", deployed.toString()), Map.of());
+		ChildCommand launched = new ChildCommand(List.of("/bin/sh", "-c", "echo \"$0 $LAUNCHED\" > " + out, "copy"),
+				Map.of("LAUNCHED", "yes"));
+		PosixSpawner spawner = new PosixSpawner(() -> release, new Lineage(1, -1, -1),
+				ReleaseCheck.ofRunningProcess(release), NativeSpawn.get())
+			.withLaunch((command) -> (command == release) ? launched : command);
+
+		Spawner.NextProcess next = spawner.prepare();
+		assertThat(next.release().jar()).isEqualTo(deployed.toString());
+		assertThat(next.release().sameJar()).isTrue();
+		SpawnedChild child = next.spawn(List.of(named("server", listen())));
+		assertThat(child.awaitReady(Duration.ofSeconds(10)).kind()).isEqualTo(Outcome.Kind.EXITED);
+		assertThat(Files.readAllLines(out)).containsExactly("copy yes");
 	}
 
 	@Test
