@@ -247,7 +247,7 @@ public final class StartupBenchmark {
 		return new Restart(round, ordinal, loaded, oldPid, newPid, (serving - signal) / 1e6, readyMs,
 				(gone - serving) / 1e6,
 				readyToGoneMs(log, oldPid, goneAt), startedIn, classData,
-				classData.startsWith("the new process uses"), exit, waitedForTrainingMs);
+				classData.contains("the new process uses the "), exit, waitedForTrainingMs);
 	}
 
 	/**

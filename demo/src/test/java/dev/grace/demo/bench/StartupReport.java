@@ -240,6 +240,9 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		row(md, "new process logs it is ready → old pid gone, idle, s (median / max)",
 				(c) -> s(median(readyToOldGone(c))) + " / " + s(max(readyToOldGone(c))));
 		row(md, "restarts given the cache", (c) -> cacheUsed(c) + " of " + c.restarts.size());
+		row(md, "restarts running Boot's extracted layout of the fat jar (`grace.class-data.extract`)",
+				(c) -> c.restarts.stream().filter((r) -> r.classData().contains("Boot's extracted layout of")).count()
+						+ " of " + c.restarts.size());
 		row(md, "throughput while a side run trains / while none does, req/s (sum of rounds)",
 				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughput(c, Serving.SIDE_RUN)),
 						sum(throughput(c, Serving.NOT_TRAINING))));

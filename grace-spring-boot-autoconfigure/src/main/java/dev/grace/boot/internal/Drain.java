@@ -106,16 +106,29 @@ public final class Drain {
 		}
 		logger.info("Draining: " + this.probe.connections() + " connection(s) open, " + this.probe.requests()
 				+ " request(s) being processed; pid " + successorPid + " serves now " + where(-1));
+		// off the handover's path, which this is called on before this process stops
+		// accepting: a process's first connection loads the native channel, and that once
+		// took 2.3 s on a busy machine
+		Thread reporter = new Thread(() -> connectAndReport(successorPid), "grace-drain");
+		reporter.setDaemon(true);
+		reporter.start();
+	}
+
+	private void connectAndReport(long successorPid) {
 		Successor connected = this.channel.connect(successorPid);
 		if (connected == null) {
 			return;
 		}
 		synchronized (this) {
+			Duration drained = this.duration;
+			if (drained != null) { // over before the channel was open
+				connected.send(DRAINED + drained.toMillis());
+				connected.close();
+				return;
+			}
 			this.successor = connected;
 		}
-		Thread reporter = new Thread(this::report, "grace-drain");
-		reporter.setDaemon(true);
-		reporter.start();
+		report();
 	}
 
 	private void report() {

@@ -3,7 +3,10 @@ package dev.grace.boot.internal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -90,7 +93,25 @@ class DrainTests {
 		this.drain.finish();
 
 		assertThat(this.drain.duration()).isEqualTo(Duration.ofSeconds(1));
+		await().until(() -> !this.channel.connected.isEmpty());
 		assertThat(this.channel.connected).containsExactly(4300L);
+	}
+
+	@Test
+	void theReportChannelOpensOffTheHandoversPathAndADrainOverMeanwhileIsStillReported() throws Exception {
+		CountDownLatch open = new CountDownLatch(1);
+		this.channel.opening = open;
+
+		CompletableFuture.runAsync(() -> this.drain.asServiceManager().replacedBy(4300, 2, List.of()))
+			.get(5, TimeUnit.SECONDS);
+		assertThat(this.drain.isDraining()).as("the handover went on while the channel opens").isTrue();
+		this.nanos.addAndGet(300_000_000L);
+		this.drain.finish();
+		assertThat(this.channel.sent).isEmpty();
+		open.countDown();
+
+		await().until(() -> this.channel.closed);
+		assertThat(this.channel.sent).containsExactly("drained=300");
 	}
 
 	@Test
@@ -160,8 +181,16 @@ class DrainTests {
 
 		volatile Consumer<@Nullable String> listener;
 
+		volatile CountDownLatch opening = new CountDownLatch(0);
+
 		@Override
 		public Drain.@Nullable Successor connect(long pid) {
+			try {
+				this.opening.await();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 			this.connected.add(pid);
 			if (!this.listening) {
 				return null;
