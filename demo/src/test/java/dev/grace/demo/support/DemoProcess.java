@@ -9,9 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -425,7 +427,12 @@ public final class DemoProcess implements AutoCloseable {
 
 	@Override
 	public void close() {
-		List<Long> pids = pids(true);
+		// with what they started (a side run extracting a fat jar has no marker), found
+		// while their parents live: an orphan's parent is this JVM, everyone's subreaper
+		Set<Long> pids = new LinkedHashSet<>(pids(true));
+		for (long pid : List.copyOf(pids)) {
+			ProcessHandle.of(pid).ifPresent((process) -> process.descendants().forEach((d) -> pids.add(d.pid())));
+		}
 		for (long pid : pids) {
 			Processes.signal(pid, Processes.SIGKILL);
 		}

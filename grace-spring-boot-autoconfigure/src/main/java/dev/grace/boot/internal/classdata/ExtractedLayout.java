@@ -175,8 +175,9 @@ public final class ExtractedLayout {
 	 * @return the command
 	 */
 	List<String> extractArgv(ChildCommand command, Source source, Path destination) {
-		return List.of(command.argv().get(0), "-Djarmode=tools", "-jar", source.jar().toString(), "extract",
-				"--destination", destination.toString());
+		// marked as a side run of the training, which ps and tests tell from a serving process
+		return List.of(command.argv().get(0), ClassDataCache.TRAINING_PROPERTY, "-Djarmode=tools", "-jar",
+				source.jar().toString(), "extract", "--destination", destination.toString());
 	}
 
 	Path temporary(Source source) {

@@ -81,7 +81,7 @@ class ClassDataTrainingTests {
 		String key = fixture.cache().plan(launched).key();
 		assertThat(fixture.cache().validity(key)).as("the copy's cache").isNull();
 		assertThat(Files.readAllLines(fixture.calls())).containsExactly(
-				"-Djarmode=tools -jar " + source.jar() + " extract --destination " + fixture.layout().temporary(source),
+				"-Dgrace.class-data.training=true -Djarmode=tools -jar " + source.jar() + " extract --destination " + fixture.layout().temporary(source),
 				"-XX:AOTCacheOutput=" + fixture.cache().temporary(key)
 						+ " -Dspring.context.exit=onRefresh -Dgrace.class-data.training=true -Dgrace.supervisor=off"
 						+ " -jar " + copy);
@@ -133,9 +133,9 @@ class ClassDataTrainingTests {
 				Files.writeString(java, """
 						#!/bin/sh
 						echo "$*" >> %s
-						if [ "$1" = -Djarmode=tools ]; then
+						if [ "$2" = -Djarmode=tools ]; then
 						  [ %d = 0 ] || exit %d
-						  mkdir -p "$6/lib" && echo extracted > "$6/app.jar"
+						  mkdir -p "$7/lib" && echo extracted > "$7/app.jar"
 						  exit 0
 						fi
 						echo cache > "${1#-XX:AOTCacheOutput=}"

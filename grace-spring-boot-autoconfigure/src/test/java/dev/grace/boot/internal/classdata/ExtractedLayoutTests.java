@@ -53,7 +53,7 @@ class ExtractedLayoutTests {
 		assertThat(this.layout.source(command("-jar", "missing.jar"))).isNull();
 		assertThat(this.layout.source(command("-cp", "app.jar", "com.example.Main"))).isNull();
 		assertThat(this.layout.extractArgv(command("-jar", "app.jar"), source, Path.of("/d"))).containsExactly("java",
-				"-Djarmode=tools", "-jar", source.jar().toString(), "extract", "--destination", "/d");
+				"-Dgrace.class-data.training=true", "-Djarmode=tools", "-jar", source.jar().toString(), "extract", "--destination", "/d");
 	}
 
 	@Test
