@@ -33,7 +33,9 @@ import dev.grace.boot.internal.posix.CpuPriority;
  * process leaves, and gives it back the moment a thread of the serving process wakes;
  * nothing is inherited but its standard input, and its output goes to a log file next to
  * the cache. One side run per build at a time (a file lock); a run that
- * fails is not repeated for that build. A process that stops ends its side run.
+ * fails is not repeated for that build. A process that stops ends its side run. For a
+ * Spring Boot fat jar, a side run paced the same way first makes its
+ * {@link ExtractedLayout}, and the training trains that.
  */
 public final class ClassDataTraining implements AutoCloseable {
 
@@ -156,6 +158,7 @@ public final class ClassDataTraining implements AutoCloseable {
 				long started = System.nanoTime();
 				Process process = startSideRun(layout.extractArgv(next, source, destination), next,
 						layout.log(source)).process();
+				this.process = process;
 				try {
 					SideRunPacer.Paced paced = this.pacer.pace(process, this.timeout);
 					if (this.closed || paced.ending() == SideRunPacer.Paced.Ending.PAUSED_TOO_LONG) {
@@ -182,6 +185,7 @@ public final class ClassDataTraining implements AutoCloseable {
 				finally {
 					end(process);
 					ExtractedLayout.deleteTree(destination);
+					this.process = null;
 				}
 			}
 		}
