@@ -20,6 +20,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 
@@ -301,33 +303,52 @@ public final class ClassDataCache {
 	 * temporary files left by side runs that were killed.
 	 */
 	void prune() {
-		List<Path> markers = new ArrayList<>();
-		try (DirectoryStream<Path> files = Files.newDirectoryStream(this.directory)) {
-			long now = System.currentTimeMillis();
-			for (Path file : files) {
-				String name = file.getFileName().toString();
-				if (name.contains(".layout")) {
-					continue; // ExtractedLayout's
-				}
-				if (name.endsWith(".ok") || name.endsWith(".failed")) {
-					markers.add(file);
-				}
-				else if (name.contains(".tmp") && now - modified(file) > ABANDONED_AFTER.toMillis()) {
-					delete(file);
-				}
-			}
-		}
-		catch (IOException ex) {
-			return;
-		}
-		markers.sort(Comparator.comparingLong(ClassDataCache::modified).reversed());
-		for (Path marker : markers.subList(Math.min(this.maxEntries, markers.size()), markers.size())) {
-			String name = marker.getFileName().toString();
-			String key = name.substring(0, name.indexOf('.'));
+		// ExtractedLayout's entries (.layout) are its own to prune
+		for (String key : beyondUsedLast(this.directory, this.maxEntries,
+				(name) -> !name.contains(".layout") && (name.endsWith(".ok") || name.endsWith(".failed")),
+				(name) -> !name.contains(".layout") && name.contains(".tmp"), ClassDataCache::delete)) {
 			for (String suffix : List.of(".aot", ".jsa", ".ok", ".failed", ".log", ".lock")) {
 				delete(this.directory.resolve(key + suffix));
 			}
 		}
+	}
+
+	/**
+	 * The keys of the entries of a directory other than the {@code maxEntries} used last
+	 * (by their markers' times), after removing what killed side runs left.
+	 * @param directory the directory
+	 * @param maxEntries how many entries to keep
+	 * @param isMarker whether a file name is an entry's marker, named by its key and a dot
+	 * @param isTemporary whether a file name is a side run's temporary file
+	 * @param deleteTemporary how to remove a temporary file older than
+	 * {@link #ABANDONED_AFTER}
+	 * @return the keys of the entries to remove
+	 */
+	static List<String> beyondUsedLast(Path directory, int maxEntries, Predicate<String> isMarker,
+			Predicate<String> isTemporary, Consumer<Path> deleteTemporary) {
+		List<Path> markers = new ArrayList<>();
+		try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+			long now = System.currentTimeMillis();
+			for (Path file : files) {
+				String name = file.getFileName().toString();
+				if (isMarker.test(name)) {
+					markers.add(file);
+				}
+				else if (isTemporary.test(name) && now - modified(file) > ABANDONED_AFTER.toMillis()) {
+					deleteTemporary.accept(file);
+				}
+			}
+		}
+		catch (IOException ex) {
+			return List.of();
+		}
+		markers.sort(Comparator.comparingLong(ClassDataCache::modified).reversed());
+		List<String> keys = new ArrayList<>();
+		for (Path marker : markers.subList(Math.min(maxEntries, markers.size()), markers.size())) {
+			String name = marker.getFileName().toString();
+			keys.add(name.substring(0, name.indexOf('.')));
+		}
+		return keys;
 	}
 
 	Path archive(String key) {
@@ -523,7 +544,7 @@ public final class ClassDataCache {
 		}
 	}
 
-	private static void touch(Path file) {
+	static void touch(Path file) {
 		try {
 			Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
 		}

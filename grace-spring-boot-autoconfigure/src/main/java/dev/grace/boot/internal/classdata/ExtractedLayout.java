@@ -5,12 +5,10 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -102,7 +100,7 @@ public final class ExtractedLayout {
 		if (source == null || copy == null) {
 			return null;
 		}
-		touch(marker(source.key()));
+		ClassDataCache.touch(marker(source.key()));
 		Map<String, String> env = new LinkedHashMap<>(command.env());
 		env.put(DEPLOYED_JAR, source.argument());
 		return new ChildCommand(withJar(command.argv(), copy.toString()), env, command.directory());
@@ -245,27 +243,9 @@ public final class ExtractedLayout {
 	 * running process holds, and extractions left by processes that were killed.
 	 */
 	void prune() {
-		List<Path> markers = new ArrayList<>();
-		try (DirectoryStream<Path> files = Files.newDirectoryStream(this.directory, "*" + SUFFIX + "*")) {
-			long now = System.currentTimeMillis();
-			for (Path file : files) {
-				String name = file.getFileName().toString();
-				if (name.endsWith(SUFFIX + ".ok") || name.endsWith(SUFFIX + ".failed")) {
-					markers.add(file);
-				}
-				else if (name.contains(SUFFIX + ".tmp")
-						&& now - ClassDataCache.modified(file) > ClassDataCache.ABANDONED_AFTER.toMillis()) {
-					deleteTree(file);
-				}
-			}
-		}
-		catch (IOException ex) {
-			return;
-		}
-		markers.sort(Comparator.comparingLong(ClassDataCache::modified).reversed());
-		for (Path marker : markers.subList(Math.min(this.maxEntries, markers.size()), markers.size())) {
-			String name = marker.getFileName().toString();
-			String key = name.substring(0, name.indexOf('.'));
+		for (String key : ClassDataCache.beyondUsedLast(this.directory, this.maxEntries,
+				(name) -> name.endsWith(SUFFIX + ".ok") || name.endsWith(SUFFIX + ".failed"),
+				(name) -> name.contains(SUFFIX + ".tmp"), ExtractedLayout::deleteTree)) {
 			try (FileChannel channel = FileChannel.open(lockFile(key), StandardOpenOption.CREATE,
 					StandardOpenOption.WRITE); FileLock lock = channel.tryLock()) {
 				if (lock == null) {
@@ -330,15 +310,6 @@ public final class ExtractedLayout {
 		}
 		catch (IOException ex) {
 			// removed by the next prune
-		}
-	}
-
-	private static void touch(Path file) {
-		try {
-			Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis()));
-		}
-		catch (IOException ex) {
-			// only the pruning order
 		}
 	}
 
