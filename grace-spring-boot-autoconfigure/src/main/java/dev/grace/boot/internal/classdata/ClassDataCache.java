@@ -192,7 +192,7 @@ public final class ClassDataCache {
 			return new Plan(null, "cannot use " + this.directory + " (not a directory of this user's that only "
 					+ "this user may write)", argv);
 		}
-		Path base = (command.directory() != null) ? command.directory() : Path.of("").toAbsolutePath();
+		Path base = command.baseDirectory();
 		List<String> key = new ArrayList<>();
 		key.add("java " + this.runtime.home() + " " + this.runtime.version() + " " + stamp(libjvm()));
 		List<Path> classPath = null;

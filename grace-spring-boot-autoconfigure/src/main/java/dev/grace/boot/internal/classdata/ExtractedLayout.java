@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,7 +84,7 @@ public final class ExtractedLayout {
 		}
 		Map<String, String> env = new LinkedHashMap<>(command.env());
 		env.remove(DEPLOYED_JAR);
-		return new ChildCommand(withJar(command.argv(), deployed), env, command.directory());
+		return new ChildCommand(command.withJar(deployed).argv(), env, command.directory());
 	}
 
 	/**
@@ -103,7 +102,7 @@ public final class ExtractedLayout {
 		ClassDataCache.touch(marker(source.key()));
 		Map<String, String> env = new LinkedHashMap<>(command.env());
 		env.put(DEPLOYED_JAR, source.argument());
-		return new ChildCommand(withJar(command.argv(), copy.toString()), env, command.directory());
+		return new ChildCommand(command.withJar(copy.toString()).argv(), env, command.directory());
 	}
 
 	/**
@@ -117,9 +116,8 @@ public final class ExtractedLayout {
 		if (argument == null) {
 			return null;
 		}
-		Path base = (command.directory() != null) ? command.directory() : Path.of("").toAbsolutePath();
 		try {
-			Path jar = base.resolve(argument).toRealPath();
+			Path jar = command.baseDirectory().resolve(argument).toRealPath();
 			if (jar.startsWith(realDirectory()) || !isExtractable(jar)) {
 				return null;
 			}
@@ -267,22 +265,10 @@ public final class ExtractedLayout {
 		if (jar == null) {
 			return null;
 		}
-		Path base = (command.directory() != null) ? command.directory() : Path.of("").toAbsolutePath();
-		Path path = base.resolve(jar).normalize();
+		Path path = command.baseDirectory().resolve(jar).normalize();
 		Path relative = path.startsWith(this.directory) ? this.directory.relativize(path) : null;
 		return (relative != null && relative.getNameCount() == 2
 				&& relative.getName(0).toString().endsWith(SUFFIX)) ? path : null;
-	}
-
-	private static List<String> withJar(List<String> argv, String jar) {
-		List<String> result = new ArrayList<>(argv);
-		for (int i = 1; i < result.size() - 1; i++) {
-			if (result.get(i).equals("-jar")) {
-				result.set(i + 1, jar);
-				break;
-			}
-		}
-		return List.copyOf(result);
 	}
 
 	private Path layout(String key) {

@@ -93,19 +93,48 @@ public record ChildCommand(List<String> argv, Map<String, String> env, @Nullable
 	 * @return the argument of {@code -jar}, null when it runs a main class or module
 	 */
 	public @Nullable String jar() {
+		int index = jarIndex();
+		return (index >= 0) ? this.argv.get(index) : null;
+	}
+
+	/**
+	 * The same command running another jar.
+	 * @param jar the argument of {@code -jar}
+	 * @return the command
+	 * @throws IllegalStateException when this command runs no jar
+	 */
+	public ChildCommand withJar(String jar) {
+		int index = jarIndex();
+		if (index < 0) {
+			throw new IllegalStateException("The command runs no jar: " + this.argv);
+		}
+		List<String> argv = new ArrayList<>(this.argv);
+		argv.set(index, jar);
+		return new ChildCommand(List.copyOf(argv), this.env, this.directory);
+	}
+
+	/**
+	 * The directory the command's relative paths are resolved against.
+	 * @return its working directory, or this process's
+	 */
+	public Path baseDirectory() {
+		return (this.directory != null) ? this.directory : Path.of("").toAbsolutePath();
+	}
+
+	private int jarIndex() {
 		for (int i = 1; i < this.argv.size(); i++) {
 			String arg = this.argv.get(i);
 			if (arg.equals("-jar")) {
-				return (i + 1 < this.argv.size()) ? this.argv.get(i + 1) : null;
+				return (i + 1 < this.argv.size()) ? i + 1 : -1;
 			}
 			if (!arg.startsWith("-") || arg.equals("-m") || arg.startsWith("--module=") || arg.equals("--module")) {
-				return null; // the main class or module: what follows is the application's
+				return -1; // the main class or module: what follows is the application's
 			}
 			if (OPTIONS_WITH_VALUE.contains(arg)) {
 				i++;
 			}
 		}
-		return null;
+		return -1;
 	}
 
 	static ChildCommand of(List<String> current, Map<String, String> env, int javaFeatureVersion) {

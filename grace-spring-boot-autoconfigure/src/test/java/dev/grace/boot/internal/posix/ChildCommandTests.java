@@ -7,6 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 class ChildCommandTests {
 
@@ -82,6 +83,20 @@ class ChildCommandTests {
 		List<String> child = ChildCommand.of(argv, Map.of(), 25).argv();
 		assertThat(child).contains("--enable-native-access=com.example", "--sun-misc-unsafe-memory-access=allow")
 			.doesNotContain("--enable-native-access=ALL-UNNAMED");
+	}
+
+	@Test
+	void anotherJarReplacesOnlyTheLaunchersJarArgument() {
+		ChildCommand command = new ChildCommand(List.of("/usr/bin/java", "-cp", "-jar", "-jar", "app.jar", "-jar",
+				"x.jar"), Map.of("A", "1"), Path.of("/srv"));
+		ChildCommand moved = command.withJar("/cache/k.layout/app.jar");
+		assertThat(moved.argv()).containsExactly("/usr/bin/java", "-cp", "-jar", "-jar", "/cache/k.layout/app.jar",
+				"-jar", "x.jar");
+		assertThat(moved.env()).isEqualTo(command.env());
+		assertThat(moved.directory()).isEqualTo(Path.of("/srv"));
+		assertThatIllegalStateException()
+			.isThrownBy(() -> new ChildCommand(List.of("/usr/bin/java", "Main", "-jar", "a.jar"), Map.of())
+				.withJar("b.jar"));
 	}
 
 	private static String jar(String... args) {
