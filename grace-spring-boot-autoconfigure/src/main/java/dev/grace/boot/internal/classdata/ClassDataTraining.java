@@ -107,7 +107,7 @@ public final class ClassDataTraining implements AutoCloseable {
 				if (source != null && layout.copy(source) == null && !layout.failed(source)) {
 					extract(layout, source, next);
 				}
-				ChildCommand copy = layout.launch(next);
+				ChildCommand copy = (source != null) ? layout.launch(next, source) : null;
 				if (this.closed) {
 					return;
 				}

@@ -95,8 +95,13 @@ public final class ExtractedLayout {
 	 */
 	public @Nullable ChildCommand launch(ChildCommand command) {
 		Source source = source(command);
-		Path copy = (source != null) ? copy(source) : null;
-		if (source == null || copy == null) {
+		return (source != null) ? launch(command, source) : null;
+	}
+
+	// with the source already read: reading it opens the jar
+	@Nullable ChildCommand launch(ChildCommand command, Source source) {
+		Path copy = copy(source);
+		if (copy == null) {
 			return null;
 		}
 		ClassDataCache.touch(marker(source.key()));
