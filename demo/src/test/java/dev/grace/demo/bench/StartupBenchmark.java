@@ -56,6 +56,11 @@ public final class StartupBenchmark {
 
 	static final String TRAINING_PROPERTY = "-Dgrace.class-data.training=true";
 
+	// What a service runs with: the JVM's own JIT (C1 and C2). The tests' demos add
+	// -XX:TieredStopAtLevel=1, which starts a JVM faster on 2 cores but leaves unused the
+	// method profiles an AOT cache carries (JDK 25, JEP 515).
+	static final String DEFAULT_JVM_OPTIONS = "-Xmx256m";
+
 	private static final Pattern STARTED = Pattern
 		.compile("\\s(?:INFO|WARN)\\s+(\\d+)\\s.*Started \\S+ in ([0-9.]+) seconds");
 
@@ -71,6 +76,10 @@ public final class StartupBenchmark {
 	// every process started, ended on the way out however the run ends (also on SIGTERM)
 	private static final Set<DemoProcess> open = ConcurrentHashMap.newKeySet();
 
+	// set by the shutdown hook: main keeps running while it closes the demos, and a demo it
+	// started after that would outlive the benchmark
+	private static volatile boolean closing;
+
 	private StartupBenchmark() {
 	}
 
@@ -81,6 +90,7 @@ public final class StartupBenchmark {
 		String jdks = (args.length > 3) ? args[3]
 				: "17=/usr/lib/jvm/java-17-openjdk-amd64,25=/usr/lib/jvm/temurin-25-jdk-amd64";
 		Path readme = (args.length > 4 && !args[4].equals("-")) ? Path.of(args[4]) : null;
+		List<String> jvmOptions = List.of(((args.length > 5) ? args[5] : DEFAULT_JVM_OPTIONS).trim().split("\\s+"));
 		Processes.init();
 		Files.createDirectories(out);
 		Path work = Files.createTempDirectory("grace-startup-bench-");
@@ -90,7 +100,7 @@ public final class StartupBenchmark {
 			deleteTree(work);
 		}, "close-demos"));
 		try {
-			StartupReport report = run(work, rounds, loadSeconds, jdks);
+			StartupReport report = run(work, rounds, loadSeconds, jdks, jvmOptions);
 			Files.writeString(out.resolve("startup.md"), report.markdown(), StandardCharsets.UTF_8);
 			Files.writeString(out.resolve("startup.json"), report.json(), StandardCharsets.UTF_8);
 			StartupChart.write(out.resolve("startup.png"), report);
@@ -107,7 +117,8 @@ public final class StartupBenchmark {
 		}
 	}
 
-	private static StartupReport run(Path work, int rounds, int loadSeconds, String jdks) throws Exception {
+	private static StartupReport run(Path work, int rounds, int loadSeconds, String jdks, List<String> jvmOptions)
+			throws Exception {
 		Instant started = Instant.now();
 		String loadBefore = loadAverage();
 		// copies, so that rebuilding the project while the benchmark runs changes nothing
@@ -122,7 +133,7 @@ public final class StartupBenchmark {
 			Path extracted = extract(home, fat, work.resolve("extracted-" + nameAndHome[0]));
 			for (Object[] layout : new Object[][] { { "fat jar", fat }, { "extracted", extracted } }) {
 				Cell cell = new Cell("Java " + nameAndHome[0], feature(versions.get(nameAndHome[0])), home,
-						(String) layout[0], (Path) layout[1],
+						(String) layout[0], (Path) layout[1], jvmOptions,
 						Files.createDirectories(work.resolve("class-data-" + cells.size())));
 				Files.setPosixFilePermissions(cell.cacheDirectory(),
 						java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
@@ -141,7 +152,8 @@ public final class StartupBenchmark {
 				throughput(round, cell, result, loadSeconds, work);
 			}
 		}
-		return new StartupReport(started, Instant.now(), rounds, loadSeconds, versions, loadBefore, loadAverage(),
+		return new StartupReport(started, Instant.now(), rounds, loadSeconds, versions, jvmOptions, loadBefore,
+				loadAverage(),
 				List.copyOf(results.values()));
 	}
 
@@ -359,9 +371,15 @@ public final class StartupBenchmark {
 
 	private static DemoProcess start(Cell cell, List<String> jvmOptions, int port, int managementPort,
 			Path cacheDirectory) {
-		DemoProcess demo = DemoProcess.startOn(cell.javaHome(), jvmOptions, cell.jar(), port, managementPort,
+		List<String> options = new ArrayList<>(cell.jvmOptions());
+		options.addAll(jvmOptions);
+		DemoProcess demo = DemoProcess.startOn(cell.javaHome(), options, cell.jar(), port, managementPort,
 				Map.of("_JAVA_SR_SIGNUM", "39"), "--grace.class-data.directory=" + cacheDirectory);
 		open.add(demo);
+		if (closing) {
+			close(demo);
+			throw new IllegalStateException("The benchmark is ending");
+		}
 		return demo;
 	}
 
@@ -375,6 +393,7 @@ public final class StartupBenchmark {
 	}
 
 	private static void closeAll() {
+		closing = true;
 		for (DemoProcess demo : List.copyOf(open)) {
 			try {
 				close(demo);
@@ -631,9 +650,11 @@ public final class StartupBenchmark {
 	 * @param javaHome the JDK
 	 * @param layout the layout's name
 	 * @param jar the jar run with {@code java -jar}
+	 * @param jvmOptions the JVM options of every process of the run
 	 * @param cacheDirectory its own class-data directory, trained in the first round
 	 */
-	record Cell(String jdk, int feature, Path javaHome, String layout, Path jar, Path cacheDirectory) {
+	record Cell(String jdk, int feature, Path javaHome, String layout, Path jar, List<String> jvmOptions,
+			Path cacheDirectory) {
 
 		String name() {
 			return this.jdk + ", " + this.layout;

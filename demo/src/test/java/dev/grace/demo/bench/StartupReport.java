@@ -23,7 +23,7 @@ import dev.grace.demo.bench.StartupBenchmark.Throughput;
  * The figures of one startup benchmark run: Markdown, JSON and the README's table.
  */
 record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds, Map<String, String> jdks,
-		String loadBefore, String loadAfter, List<CellResult> cells) {
+		List<String> jvmOptions, String loadBefore, String loadAfter, List<CellResult> cells) {
 
 	static final String README_START = "<!-- startup:start -->";
 
@@ -153,6 +153,13 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			.orElse(null);
 	}
 
+	// the JIT is the JVM's own unless an option says otherwise
+	String options() {
+		return "`" + String.join(" ", this.jvmOptions) + "`"
+				+ (this.jvmOptions.stream().anyMatch((o) -> o.startsWith("-XX:TieredStopAtLevel")) ? ""
+						: " (tiered compilation, C1 and C2, as the JVM defaults to)");
+	}
+
 	// --- Markdown
 
 	String markdown() {
@@ -162,6 +169,7 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		md.append("Machine: ").append(machine()).append("; load average before ").append(this.loadBefore)
 			.append(", after ").append(this.loadAfter).append(".\n\n");
 		this.jdks.forEach((name, version) -> md.append("- Java ").append(name).append(": ").append(version).append('\n'));
+		md.append("- JVM options of every process: ").append(options()).append('\n');
 		md.append('\n');
 		md.append(summary());
 		md.append("\n### Every figure\n\n");
@@ -350,11 +358,13 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			throw new IllegalStateException(readme + " has no " + README_START + " … " + README_END);
 		}
 		String block = README_START + "\n" + String.format(Locale.ROOT,
-				"Run %s (commit %s), %d interleaved rounds, %d s load windows, %s; load average %s before, %s after "
+				"Run %s (commit %s), %d interleaved rounds, %d s load windows, JVM options %s, %s; load average %s "
+						+ "before, %s after "
 						+ "([`bench/results/startup.md`](bench/results/startup.md) has every figure, "
 						+ "[`startup.json`](bench/results/startup.json) the raw ones).%n%n"
 						+ "![seconds to the first answer and the ratios per JDK and layout](bench/results/startup.png)%n%n",
-				this.ended, commit(), this.rounds, this.loadSeconds, machine(), this.loadBefore, this.loadAfter)
+				this.ended, commit(), this.rounds, this.loadSeconds, options(), machine(), this.loadBefore,
+				this.loadAfter)
 				+ summary();
 		Files.writeString(readme, text.substring(0, start) + block + text.substring(end), StandardCharsets.UTF_8);
 	}
@@ -372,6 +382,7 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		root.put("rounds", this.rounds);
 		root.put("loadSeconds", this.loadSeconds);
 		root.put("jdks", this.jdks);
+		root.put("jvmOptions", this.jvmOptions);
 		List<Object> cells = new ArrayList<>();
 		for (CellResult c : this.cells) {
 			Map<String, Object> cell = new LinkedHashMap<>();

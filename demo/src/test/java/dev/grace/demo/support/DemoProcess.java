@@ -40,6 +40,12 @@ public final class DemoProcess implements AutoCloseable {
 	/** From a restart request to the next generation serving, or the old one gone. */
 	public static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(60);
 
+	/**
+	 * The JVM options of the tests' demos: C1 alone starts a JVM faster on 2 cores. The
+	 * startup benchmark gives its own, the JVM's defaults.
+	 */
+	public static final List<String> TEST_JVM_OPTIONS = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
+
 	private final Process first;
 
 	private final int port;
@@ -154,7 +160,8 @@ public final class DemoProcess implements AutoCloseable {
 	 * benchmark does for each JDK and layout (the fat jar, or the {@code app.jar} of Boot's
 	 * extracted layout).
 	 * @param javaHome the JDK
-	 * @param jvmOptions JVM options, after the ones every demo gets
+	 * @param jvmOptions every JVM option, in place of the ones the tests' demos get
+	 * ({@link #TEST_JVM_OPTIONS})
 	 * @param jar the jar to run with {@code java -jar}
 	 * @param port the main port
 	 * @param managementPort the management port
@@ -164,9 +171,8 @@ public final class DemoProcess implements AutoCloseable {
 	 */
 	public static DemoProcess startOn(Path javaHome, List<String> jvmOptions, Path jar, int port, int managementPort,
 			Map<String, String> env, String... args) {
-		List<String> launch = new ArrayList<>(jvmOptions);
-		launch.addAll(List.of("-jar", jar.toString()));
-		return start(javaHome.resolve("bin/java").toString(), List.of(), launch, port, managementPort, env, args);
+		return start(javaHome.resolve("bin/java").toString(), List.of(), jvmOptions, List.of("-jar", jar.toString()),
+				port, managementPort, env, args);
 	}
 
 	/**
@@ -201,12 +207,18 @@ public final class DemoProcess implements AutoCloseable {
 
 	private static DemoProcess start(String java, List<String> wrapper, List<String> launch, int port,
 			int managementPort, Map<String, String> env, String... args) {
+		return start(java, wrapper, TEST_JVM_OPTIONS, launch, port, managementPort, env, args);
+	}
+
+	private static DemoProcess start(String java, List<String> wrapper, List<String> jvmOptions, List<String> launch,
+			int port, int managementPort, Map<String, String> env, String... args) {
 		Processes.init();
 		try {
 			String marker = "--grace.test-run=" + UUID.randomUUID();
 			Path log = Files.createTempFile("grace-demo-", ".log");
 			List<String> command = new ArrayList<>(wrapper);
-			command.addAll(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+			command.add(java);
+			command.addAll(jvmOptions);
 			command.addAll(launch);
 			command.addAll(List.of("--server.port=" + port, "--management.server.port=" + managementPort, marker));
 			command.addAll(List.of(args));
