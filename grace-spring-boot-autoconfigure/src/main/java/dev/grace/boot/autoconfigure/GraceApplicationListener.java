@@ -51,10 +51,17 @@ class GraceApplicationListener implements SmartApplicationListener {
 			checkPidFiles(prepared.getSpringApplication(), prepared.getEnvironment());
 			superviseIfWanted(prepared.getEnvironment());
 			RestartSignals.get().install();
+			// off the main thread: what needs the native calls first (the auto-configuration's
+			// condition) waits for this load instead of starting its own
+			RestartSupport.checkPlatformInBackground((problem) -> {
+				if (problem != null) {
+					deactivate(problem);
+				}
+			});
 			this.installed = true;
 		}
 		else if (event instanceof ApplicationPreparedEvent prepared && this.installed) {
-			String problem = RestartSupport.problem(prepared.getApplicationContext());
+			String problem = RestartSupport.applicationProblem(prepared.getApplicationContext());
 			if (problem != null) {
 				deactivate(problem);
 			}
@@ -106,8 +113,9 @@ class GraceApplicationListener implements SmartApplicationListener {
 	private static void superviseIfWanted(ConfigurableEnvironment environment) {
 		SupervisorMode mode = supervisorMode(environment);
 		Map<String, String> env = System.getenv();
-		if (RestartSupport.platformProblem() == null && RestartSupport.hasTomcat(GraceApplicationListener.class.getClassLoader())
-				&& SupervisorLauncher.isWanted(mode == SupervisorMode.ON, mode == SupervisorMode.OFF, env)) {
+		if (SupervisorLauncher.isWanted(mode == SupervisorMode.ON, mode == SupervisorMode.OFF, env)
+				&& RestartSupport.hasTomcat(GraceApplicationListener.class.getClassLoader())
+				&& RestartSupport.platformProblem() == null) {
 			SupervisorLauncher.replaceThisProcess(env);
 		}
 	}

@@ -1,5 +1,7 @@
 package dev.grace.boot.autoconfigure;
 
+import java.util.function.Consumer;
+
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.ApplicationContext;
@@ -36,16 +38,25 @@ final class RestartSupport {
 	}
 
 	/**
+	 * Finds {@link #platformProblem()} on a thread of its own.
+	 * @param outcome told the reason, or null, on that thread
+	 */
+	static void checkPlatformInBackground(Consumer<@Nullable String> outcome) {
+		try {
+			NativePosix.loadInBackground(outcome);
+		}
+		catch (LinkageError ex) {
+			outcome.accept("jnr-posix is not on the classpath (" + ex + ")");
+		}
+	}
+
+	/**
 	 * What keeps restarts from working in this application, as far as can be told before
-	 * its context is refreshed.
+	 * its context is refreshed; the platform's problem is {@link #platformProblem()}.
 	 * @param context the application context, not yet refreshed
 	 * @return the reason, null when they may work
 	 */
-	static @Nullable String problem(ApplicationContext context) {
-		String platform = platformProblem();
-		if (platform != null) {
-			return platform;
-		}
+	static @Nullable String applicationProblem(ApplicationContext context) {
 		ClassLoader loader = context.getClassLoader();
 		if (!isInstance(WEB_SERVER_CONTEXT, context, loader)) {
 			return "this application runs no embedded web server";
