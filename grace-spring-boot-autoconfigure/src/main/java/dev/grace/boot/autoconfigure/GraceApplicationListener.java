@@ -4,6 +4,7 @@ import java.io.File;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -28,8 +29,9 @@ import dev.grace.boot.internal.supervisor.SupervisorLauncher;
 /**
  * Installs the restart signal handlers as soon as the environment is known, long before
  * any port is bound: a SIGUSR2 that reached HotSpot's own handler would end the JVM.
- * Once the application context exists it tells, in one line, when restarts cannot work
- * in this application; SIGUSR2 is then logged and ignored. A process that must stay PID
+ * It tells, in one line, when restarts cannot work on this platform (found on a thread
+ * of its own) or in this application (once its context exists); SIGUSR2 is then logged
+ * and ignored. A process that must stay PID
  * 1 of a container while the application restarts turns into the supervisor here, first
  * thing. With {@code grace.enabled=false} nothing is installed.
  */
@@ -38,6 +40,9 @@ class GraceApplicationListener implements SmartApplicationListener {
 	private static final Log logger = LogFactory.getLog(GraceApplicationListener.class);
 
 	private boolean installed;
+
+	// the platform's problem and the application's are found on two threads: one line
+	private final AtomicBoolean deactivated = new AtomicBoolean();
 
 	@Override
 	public boolean supportsEventType(Class<? extends ApplicationEvent> eventType) {
@@ -55,7 +60,7 @@ class GraceApplicationListener implements SmartApplicationListener {
 			// condition) waits for this load instead of starting its own
 			RestartSupport.checkPlatformInBackground((problem) -> {
 				if (problem != null) {
-					deactivate(problem);
+					deactivateOnce(problem);
 				}
 			});
 			this.installed = true;
@@ -63,8 +68,14 @@ class GraceApplicationListener implements SmartApplicationListener {
 		else if (event instanceof ApplicationPreparedEvent prepared && this.installed) {
 			String problem = RestartSupport.applicationProblem(prepared.getApplicationContext());
 			if (problem != null) {
-				deactivate(problem);
+				deactivateOnce(problem);
 			}
+		}
+	}
+
+	private void deactivateOnce(String problem) {
+		if (this.deactivated.compareAndSet(false, true)) {
+			deactivate(problem);
 		}
 	}
 

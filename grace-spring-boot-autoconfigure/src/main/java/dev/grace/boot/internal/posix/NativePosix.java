@@ -1,7 +1,5 @@
 package dev.grace.boot.internal.posix;
 
-import java.util.function.Consumer;
-
 import jnr.constants.platform.Fcntl;
 import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
@@ -40,19 +38,6 @@ public final class NativePosix {
 			}
 		}
 		return result;
-	}
-
-	/**
-	 * Loads the native calls on a thread of their own and tells the reason they cannot
-	 * work (null when they can). Loading jnr-posix takes 0.25 s (with a JDK 25 AOT cache)
-	 * to 0.6 s of CPU, which the main thread would otherwise spend before the application
-	 * starts; {@link #get()} waits for a load under way rather than starting another.
-	 * @param outcome told the reason, or null, on the loading thread
-	 */
-	public static void loadInBackground(Consumer<@Nullable String> outcome) {
-		Thread thread = new Thread(() -> outcome.accept(unsupportedReason()), "grace-native-posix");
-		thread.setDaemon(true);
-		thread.start();
 	}
 
 	/**

@@ -1,23 +1,25 @@
-package dev.grace.boot.internal.posix;
+package dev.grace.boot.autoconfigure;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import dev.grace.boot.internal.posix.NativePosix;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Against the real platform (Linux, where the build runs).
  */
-class NativePosixTests {
+class RestartSupportTests {
 
 	@Test
-	void loadsInBackgroundAndTellsThatTheCallsWorkOnItsOwnThread() throws Exception {
+	void checksThePlatformOnAThreadOfItsOwnAndLoadsTheNativeCalls() throws Exception {
 		CompletableFuture<String> thread = new CompletableFuture<>();
 		CompletableFuture<String> reason = new CompletableFuture<>();
 
-		NativePosix.loadInBackground((problem) -> {
+		RestartSupport.checkPlatformInBackground((problem) -> {
 			thread.complete(Thread.currentThread().getName());
 			reason.complete((problem != null) ? problem : "none");
 		});
