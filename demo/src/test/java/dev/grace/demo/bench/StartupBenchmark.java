@@ -78,7 +78,7 @@ public final class StartupBenchmark {
 
 	// set by the shutdown hook: main keeps running while it closes the demos, and a demo it
 	// started after that would outlive the benchmark
-	private static volatile boolean closing;
+	private static boolean closing;
 
 	private StartupBenchmark() {
 	}
@@ -90,7 +90,9 @@ public final class StartupBenchmark {
 		String jdks = (args.length > 3) ? args[3]
 				: "17=/usr/lib/jvm/java-17-openjdk-amd64,25=/usr/lib/jvm/temurin-25-jdk-amd64";
 		Path readme = (args.length > 4 && !args[4].equals("-")) ? Path.of(args[4]) : null;
-		List<String> jvmOptions = List.of(((args.length > 5) ? args[5] : DEFAULT_JVM_OPTIONS).trim().split("\\s+"));
+		List<String> jvmOptions = Stream.of(((args.length > 5) ? args[5] : DEFAULT_JVM_OPTIONS).split("\\s+"))
+			.filter((option) -> !option.isEmpty())
+			.toList();
 		Processes.init();
 		Files.createDirectories(out);
 		Path work = Files.createTempDirectory("grace-startup-bench-");
@@ -373,14 +375,16 @@ public final class StartupBenchmark {
 			Path cacheDirectory) {
 		List<String> options = new ArrayList<>(cell.jvmOptions());
 		options.addAll(jvmOptions);
-		DemoProcess demo = DemoProcess.startOn(cell.javaHome(), options, cell.jar(), port, managementPort,
-				Map.of("_JAVA_SR_SIGNUM", "39"), "--grace.class-data.directory=" + cacheDirectory);
-		open.add(demo);
-		if (closing) {
-			close(demo);
-			throw new IllegalStateException("The benchmark is ending");
+		// under the lock the shutdown hook takes: a demo is either refused or closed by it
+		synchronized (open) {
+			if (closing) {
+				throw new IllegalStateException("The benchmark is ending");
+			}
+			DemoProcess demo = DemoProcess.startOn(cell.javaHome(), options, cell.jar(), port, managementPort,
+					Map.of("_JAVA_SR_SIGNUM", "39"), "--grace.class-data.directory=" + cacheDirectory);
+			open.add(demo);
+			return demo;
 		}
-		return demo;
 	}
 
 	private static void close(DemoProcess demo) {
@@ -393,8 +397,12 @@ public final class StartupBenchmark {
 	}
 
 	private static void closeAll() {
-		closing = true;
-		for (DemoProcess demo : List.copyOf(open)) {
+		List<DemoProcess> demos;
+		synchronized (open) {
+			closing = true;
+			demos = List.copyOf(open);
+		}
+		for (DemoProcess demo : demos) {
 			try {
 				close(demo);
 			}

@@ -156,7 +156,8 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 	// the JIT is the JVM's own unless an option says otherwise
 	String options() {
 		return "`" + String.join(" ", this.jvmOptions) + "`"
-				+ (this.jvmOptions.stream().anyMatch((o) -> o.startsWith("-XX:TieredStopAtLevel")) ? ""
+				+ (this.jvmOptions.stream()
+					.anyMatch((o) -> o.contains("Tiered") || o.equals("-Xint") || o.equals("-Xcomp")) ? ""
 						: " (tiered compilation, C1 and C2, as the JVM defaults to)");
 	}
 
