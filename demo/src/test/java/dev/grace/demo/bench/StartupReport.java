@@ -322,7 +322,12 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		}
 		double value = figure.apply(cell);
 		boolean met = !Double.isNaN(value) && (atMost ? value <= limit : value >= limit);
-		md.append(String.format(Locale.ROOT, "- %s: %s (%.2f)%n", name, verdict(met), value));
+		// three decimals where two would print the limit itself (0.977 against 0.98)
+		String shown = String.format(Locale.ROOT, "%.2f", value);
+		if (shown.equals(String.format(Locale.ROOT, "%.2f", limit))) {
+			shown = String.format(Locale.ROOT, "%.3f", value);
+		}
+		md.append(String.format(Locale.ROOT, "- %s: %s (%s)%n", name, verdict(met), shown));
 	}
 
 	private static String verdict(boolean met) {
