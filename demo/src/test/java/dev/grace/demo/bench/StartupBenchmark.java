@@ -90,7 +90,9 @@ public final class StartupBenchmark {
 		String jdks = (args.length > 3) ? args[3]
 				: "17=/usr/lib/jvm/java-17-openjdk-amd64,25=/usr/lib/jvm/temurin-25-jdk-amd64";
 		Path readme = (args.length > 4 && !args[4].equals("-")) ? Path.of(args[4]) : null;
-		List<String> jvmOptions = Stream.of(((args.length > 5) ? args[5] : DEFAULT_JVM_OPTIONS).split("\\s+"))
+		// bench/startup passes JVM_OPTIONS as it is, empty when unset
+		String options = (args.length > 5 && !args[5].isBlank()) ? args[5] : DEFAULT_JVM_OPTIONS;
+		List<String> jvmOptions = Stream.of(options.split("\\s+"))
 			.filter((option) -> !option.isEmpty())
 			.toList();
 		Processes.init();

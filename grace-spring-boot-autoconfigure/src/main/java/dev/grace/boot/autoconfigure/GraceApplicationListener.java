@@ -31,9 +31,9 @@ import dev.grace.boot.internal.supervisor.SupervisorLauncher;
  * any port is bound: a SIGUSR2 that reached HotSpot's own handler would end the JVM.
  * It tells, in one line, when restarts cannot work on this platform (found on a thread
  * of its own) or in this application (once its context exists); SIGUSR2 is then logged
- * and ignored. A process that must stay PID
- * 1 of a container while the application restarts turns into the supervisor here, first
- * thing. With {@code grace.enabled=false} nothing is installed.
+ * and ignored. A process that must stay PID 1 of a container while the application
+ * restarts turns into the supervisor here, first thing. With
+ * {@code grace.enabled=false} nothing is installed.
  */
 class GraceApplicationListener implements SmartApplicationListener {
 
