@@ -65,7 +65,7 @@ class FailureSafetyIT {
 			Files.writeString(config, "grace.ready-timeout=-1s\n");
 			failed = restartAndAwaitFailure(demo, pid);
 			assertThat(failed.reason()).contains("exited before it was ready (exit code 1)");
-			assertThat(demo.log()).contains("grace.ready-timeout must be a positive duration");
+			demo.awaitLog("grace.ready-timeout must be a positive duration", Duration.ofSeconds(10));
 
 			Files.delete(config);
 			Path broken = Files.writeString(this.dir.resolve("broken.jar"), "not a jar");
@@ -81,6 +81,8 @@ class FailureSafetyIT {
 			assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 			assertNoFailures(load.stop());
 			assertThat(demo.livePids()).containsExactly(next);
+			// the log pipe may still hold the old process's last lines when its exit is seen
+			demo.awaitLog("Restart step DRAINING child " + next, Duration.ofSeconds(10));
 			assertThat(demo.log()).contains("Restart step CHILD_STARTED child " + next,
 					"Restart step CHILD_READY child " + next, "Restart step DRAINING child " + next);
 		}
@@ -132,7 +134,10 @@ class FailureSafetyIT {
 			Processes.signal(child, Processes.SIGKILL);
 			GraceStatus failed = GraceStatus.await(demo.managementPort(), (s) -> "FAILED".equals(s.outcome()),
 					DemoProcess.HANDOVER_TIMEOUT);
-			// when the serving process logged it, not when a loaded test client saw the status
+			// when the serving process logged it, not when a loaded test client saw the status. The
+			// status turns FAILED just before the line is written, so the line is awaited too
+			demo.awaitLog("Restart failed, still serving: child pid " + child + " exited",
+					DemoProcess.HANDOVER_TIMEOUT);
 			java.util.regex.Matcher line = java.util.regex.Pattern
 				.compile("(?m)^(\\S+)\\s+ERROR .*Restart failed, still serving: child pid " + child + " exited")
 				.matcher(demo.log());
@@ -162,7 +167,7 @@ class FailureSafetyIT {
 			Processes.signal(pid, Processes.SIGTERM);
 
 			assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
-			assertThat(demo.log()).contains("Stopping child pid " + child);
+			demo.awaitLog("Stopping child pid " + child, Duration.ofSeconds(10));
 			awaitReaped(child);
 			assertThat(demo.livePids()).isEmpty();
 		}
