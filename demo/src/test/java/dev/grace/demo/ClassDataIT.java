@@ -76,6 +76,8 @@ class ClassDataIT {
 			Path archive = await().atMost(Duration.ofSeconds(150))
 				.pollInterval(Duration.ofMillis(500))
 				.until(() -> trained(cache), (found) -> found != null);
+			// the marker is written just before the line that says so
+			demo.awaitLog("Class data: AOT cache " + archive + " trained in", Duration.ofSeconds(10));
 			assertThat(demo.log()).contains("Class data: AOT cache " + archive + " trained in")
 				.contains("in a side run (pid ")
 				.contains(", SCHED_IDLE, paused while this process is busy, log ")

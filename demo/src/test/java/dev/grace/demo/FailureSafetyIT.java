@@ -65,7 +65,7 @@ class FailureSafetyIT {
 			Files.writeString(config, "grace.ready-timeout=-1s\n");
 			failed = restartAndAwaitFailure(demo, pid);
 			assertThat(failed.reason()).contains("exited before it was ready (exit code 1)");
-			demo.awaitLog("grace.ready-timeout must be a positive duration", Duration.ofSeconds(10));
+			assertThat(demo.log()).contains("grace.ready-timeout must be a positive duration");
 
 			Files.delete(config);
 			Path broken = Files.writeString(this.dir.resolve("broken.jar"), "not a jar");
@@ -81,8 +81,6 @@ class FailureSafetyIT {
 			assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
 			assertNoFailures(load.stop());
 			assertThat(demo.livePids()).containsExactly(next);
-			// the log pipe may still hold the old process's last lines when its exit is seen
-			demo.awaitLog("Restart step DRAINING child " + next, Duration.ofSeconds(10));
 			assertThat(demo.log()).contains("Restart step CHILD_STARTED child " + next,
 					"Restart step CHILD_READY child " + next, "Restart step DRAINING child " + next);
 		}
@@ -167,7 +165,7 @@ class FailureSafetyIT {
 			Processes.signal(pid, Processes.SIGTERM);
 
 			assertThat(demo.awaitExit(pid, DemoProcess.HANDOVER_TIMEOUT)).hasValue(0);
-			demo.awaitLog("Stopping child pid " + child, Duration.ofSeconds(10));
+			assertThat(demo.log()).contains("Stopping child pid " + child);
 			awaitReaped(child);
 			assertThat(demo.livePids()).isEmpty();
 		}

@@ -150,6 +150,10 @@ class ObservabilityIT {
 		assertThat(Json.number(info, "/grace/parentPid")).isEqualTo(first);
 		assertThat(Json.string(info, "/grace/javaVersion")).isEqualTo(Runtime.version().toString());
 
+		// the new process logs these just after it counts the drain and after it tells its
+		// parent it is ready (while it already serves)
+		demo.awaitLog("Pid " + first + " drained in ", Duration.ofSeconds(10));
+		demo.awaitLog("Generation 2 ready; told parent pid " + first, Duration.ofSeconds(10));
 		String log = demo.log();
 		assertThat(log).contains("Restart requested by SIGUSR2 [pid=" + first + " generation=1]",
 				"Generation 2 ready; told parent pid " + first + " [pid=" + second + " generation=2]")

@@ -65,7 +65,9 @@ class SlowStartIT {
 						Duration.ofSeconds(120));
 				assertThat(stopped.reason()).contains(" was not ready within " + fastGives.group(1) + " s ("
 						+ fastGives.group(2) + "); stopped it (");
-				// at the deadline, give or take the SIGTERM's grace: not before, not much after
+				// at the deadline, give or take the SIGTERM's grace: not before, not much after.
+				// The status turns FAILED just before the line is written
+				fast.awaitLog("Restart failed, still serving: child pid " + stopped.childPid(), Duration.ofSeconds(10));
 				Duration stuck = Duration.between(logTime(fast, "Started child pid " + stopped.childPid()),
 						logTime(fast, "Restart failed, still serving: child pid " + stopped.childPid()));
 				assertThat(stuck).isBetween(Duration.ofMillis((long) (fastTimeout * 1000)),

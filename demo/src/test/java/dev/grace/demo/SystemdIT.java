@@ -215,6 +215,9 @@ class SystemdIT {
 			.containsEntry("Result", "success")
 			.containsEntry("ActiveState", "inactive")
 			.containsEntry("MainPID", "0");
+		// systemd logs it before the stop job ends, but a thread copies its log to the file
+		awaitOrReport("systemd logging that " + unit + " was deactivated", unit, log, () -> sandbox.systemdLog(unit),
+				(lines) -> lines.stream().anyMatch((line) -> line.contains("Deactivated successfully")));
 		assertThat(sandbox.systemdLog(unit)).as(() -> sandbox.report(unit, log))
 			.noneMatch((line) -> line.contains("SIGKILL") || line.contains("timed out"))
 			.anyMatch((line) -> line.contains("Deactivated successfully"));
