@@ -54,6 +54,12 @@ public final class StartupBenchmark {
 
 	static final int LOAD_WARM_UP_MILLIS = 2000;
 
+	// a chain's idle restarts: the first, then those of a build whose cache was used before
+	static final int IDLE_RESTARTS = 4;
+
+	// load before a fresh process's throughput window: its JIT compiles the hot paths first
+	static final int WARM_UP_MILLIS = 20_000;
+
 	static final String TRAINING_PROPERTY = "-Dgrace.class-data.training=true";
 
 	// What a service runs with: the JVM's own JIT (C1 and C2). The tests' demos add
@@ -162,7 +168,8 @@ public final class StartupBenchmark {
 	}
 
 	/**
-	 * A cold start, then two idle restarts and one under the mixed load, in one chain.
+	 * A cold start, then {@value #IDLE_RESTARTS} idle restarts and one under the mixed load,
+	 * in one chain.
 	 */
 	private static void restarts(int round, Cell cell, CellResult result) throws Exception {
 		int port = DemoProcess.freePort();
@@ -186,8 +193,8 @@ public final class StartupBenchmark {
 			if (trainingWait > 0) {
 				log("  waited " + trainingWait + " ms for the side run to train the cache");
 			}
-			for (int ordinal = 1; ordinal <= 3; ordinal++) {
-				boolean loaded = ordinal == 3;
+			for (int ordinal = 1; ordinal <= IDLE_RESTARTS + 1; ordinal++) {
+				boolean loaded = ordinal == IDLE_RESTARTS + 1;
 				DemoProcess.pause(2000);
 				long waited = awaitNoSideRun(cell);
 				MixedLoad load = null;
@@ -267,82 +274,156 @@ public final class StartupBenchmark {
 	}
 
 	/**
-	 * Requests per second of a serving process under the mixed load while a side run
-	 * trains its class-data cache (an empty cache directory), of the same while none does
-	 * (the cell's trained cache), and of one that records class data itself (the JVM
-	 * option a user would add: {@code -XX:AOTCacheOutput} on JDK 25,
-	 * {@code -XX:ArchiveClassesAtExit} before), in an order rotated every round; then each
-	 * one's exit on {@code SIGTERM}: how long it takes and the CPU it uses, which for the
-	 * recording one includes writing the cache.
+	 * Throughput under the mixed load, each in a window of a process the load has warmed
+	 * first (a fresh JVM's throughput climbs for tens of seconds as its JIT compiles, and
+	 * a process started from a trained cache climbs faster, so separate processes compare
+	 * their warm-up rather than what they do). One process, from an empty cache
+	 * directory: a window while its side run trains, that is exists and is paused while
+	 * the process is busy; then a quiet pause in which the side run trains and ends; then
+	 * a window of the same process while none does. The first window comes after less
+	 * load, so if anything it reads training as costlier than it is. Another process
+	 * records class data itself (the JVM option a user would add:
+	 * {@code -XX:AOTCacheOutput} on JDK 25, {@code -XX:ArchiveClassesAtExit} before),
+	 * its window after as much load as the first window; the two processes' order is
+	 * rotated every round. Then each one's exit on {@code SIGTERM}: how long it takes and
+	 * the CPU it uses, which for the recording one includes writing the cache.
 	 */
 	private static void throughput(int round, Cell cell, CellResult result, int loadSeconds, Path work)
 			throws Exception {
-		Serving[] modes = Serving.values();
-		for (int i = 0; i < modes.length; i++) {
-			Serving mode = modes[(i + round - 1) % modes.length];
-			boolean training = mode == Serving.SIDE_RUN;
-			Path directory = (mode == Serving.NOT_TRAINING) ? cell.cacheDirectory()
-					: Files.createTempDirectory(work, "class-data-empty-");
-			Path recorded = directory.resolve("recorded." + ((cell.feature() >= 25) ? "aot" : "jsa"));
-			List<String> jvmOptions = (mode != Serving.RECORDING) ? List.of()
-					: List.of(((cell.feature() >= 25) ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + recorded);
-			int port = DemoProcess.freePort();
-			int managementPort = DemoProcess.freePort();
-			DemoProcess demo = start(cell, jvmOptions, port, managementPort, directory);
-			try {
-				// ready on both ports, as a client's load balancer would see it
-				demo.awaitGeneration(1, STEP_TIMEOUT);
-				if (training) {
-					awaitSideRun(directory, Duration.ofSeconds(30));
-				}
-				MixedLoad load = new MixedLoad(port, managementPort, 2, SLOW_MILLIS);
-				int withSideRun = 0;
-				int stopped = 0;
-				int polls = 0;
-				long windowStart = LOAD_WARM_UP_MILLIS * 1_000_000L;
-				long windowEnd = windowStart + loadSeconds * 1_000_000_000L;
-				List<Sample> samples;
-				try {
-					while (System.nanoTime() - load.startNanos() < windowEnd) {
-						if (System.nanoTime() - load.startNanos() >= windowStart) {
-							polls++;
-							List<Long> running = sideRuns(directory);
-							withSideRun += running.isEmpty() ? 0 : 1;
-							stopped += running.stream().anyMatch(StartupBenchmark::isStopped) ? 1 : 0;
-						}
-						Thread.sleep(200);
-					}
-				}
-				finally {
-					samples = load.stop();
-					result.addSamples(samples, "throughput, " + mode.label);
-				}
-				long served = samples.stream()
-					.filter((s) -> !s.failed() && s.kind() != Kind.SLOW && s.kind() != Kind.HEALTH)
-					.filter((s) -> s.endNanos() >= windowStart && s.endNanos() < windowEnd)
-					.count();
-				double rps = served / (double) loadSeconds;
-				double coverage = (polls == 0) ? 0 : withSideRun / (double) polls;
-				double stoppedShare = (polls == 0) ? 0 : stopped / (double) polls;
-				Exit exit = (mode == Serving.SIDE_RUN) ? null : stop(demo.firstPid());
-				long recordedBytes = Files.isRegularFile(recorded) ? Files.size(recorded) : 0;
-				result.throughputs.add(new Throughput(round, mode, rps, coverage, stoppedShare, served,
-						(exit != null) ? exit.ms() : Double.NaN, (exit != null) ? exit.cpuMs() : Double.NaN,
-						recordedBytes));
-				log(String.format(Locale.ROOT, "  throughput %s: %.0f req/s%s%s", mode.label, rps,
-						training ? String.format(Locale.ROOT, " (side run alive in %.0f %% of the window, stopped in %.0f %%)",
-								coverage * 100, stoppedShare * 100) : "",
-						(exit == null) ? ""
-								: String.format(Locale.ROOT, "; SIGTERM -> exit %.0f ms, %.0f ms CPU%s", exit.ms(),
-										exit.cpuMs(), (mode == Serving.RECORDING)
-												? ", wrote " + recordedBytes / 1_000_000 + " MB" : "")));
+		if (round % 2 == 1) {
+			trainingThenNot(round, cell, result, loadSeconds, work);
+			recording(round, cell, result, loadSeconds, work);
+		}
+		else {
+			recording(round, cell, result, loadSeconds, work);
+			trainingThenNot(round, cell, result, loadSeconds, work);
+		}
+	}
+
+	private static void trainingThenNot(int round, Cell cell, CellResult result, int loadSeconds, Path work)
+			throws Exception {
+		Path directory = Files.createTempDirectory(work, "class-data-empty-");
+		int port = DemoProcess.freePort();
+		int managementPort = DemoProcess.freePort();
+		DemoProcess demo = start(cell, port, managementPort, directory);
+		try {
+			// ready on both ports, as a client's load balancer would see it
+			demo.awaitGeneration(1, STEP_TIMEOUT);
+			awaitSideRun(directory, Duration.ofSeconds(30));
+			Window training = window(result, Serving.SIDE_RUN, port, managementPort, WARM_UP_MILLIS, loadSeconds,
+					directory);
+			result.throughputs.add(new Throughput(round, Serving.SIDE_RUN, training.requestsPerSecond(),
+					training.sideRunCoverage(), training.sideRunStopped(), training.requests(), Double.NaN,
+					Double.NaN, 0));
+			log(String.format(Locale.ROOT,
+					"  throughput %s: %.0f req/s (side run alive in %.0f %% of the window, stopped in %.0f %%)",
+					Serving.SIDE_RUN.label, training.requestsPerSecond(), training.sideRunCoverage() * 100,
+					training.sideRunStopped() * 100));
+			long trainedMs = awaitTrained(directory);
+			Window none = window(result, Serving.NOT_TRAINING, port, managementPort, LOAD_WARM_UP_MILLIS,
+					loadSeconds, directory);
+			if (none.sideRunCoverage() > 0) {
+				throw new IllegalStateException("A side run was alive in the window meant to have none");
 			}
-			finally {
-				close(demo);
-				if (mode != Serving.NOT_TRAINING) {
-					deleteTree(directory);
+			Exit exit = stop(demo.firstPid());
+			result.throughputs.add(new Throughput(round, Serving.NOT_TRAINING, none.requestsPerSecond(), 0, 0,
+					none.requests(), exit.ms(), exit.cpuMs(), 0));
+			log(String.format(Locale.ROOT,
+					"  throughput %s (the same process, after its side run trained in a %.1f s pause): %.0f req/s; "
+							+ "SIGTERM -> exit %.0f ms, %.0f ms CPU",
+					Serving.NOT_TRAINING.label, trainedMs / 1000.0, none.requestsPerSecond(), exit.ms(),
+					exit.cpuMs()));
+		}
+		finally {
+			close(demo);
+			deleteTree(directory);
+		}
+	}
+
+	private static void recording(int round, Cell cell, CellResult result, int loadSeconds, Path work)
+			throws Exception {
+		Path directory = Files.createTempDirectory(work, "class-data-empty-");
+		Path recorded = directory.resolve("recorded." + ((cell.feature() >= 25) ? "aot" : "jsa"));
+		List<String> jvmOptions = List
+			.of(((cell.feature() >= 25) ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + recorded);
+		int port = DemoProcess.freePort();
+		int managementPort = DemoProcess.freePort();
+		DemoProcess demo = start(cell, jvmOptions, port, managementPort, directory);
+		try {
+			demo.awaitGeneration(1, STEP_TIMEOUT);
+			Window window = window(result, Serving.RECORDING, port, managementPort, WARM_UP_MILLIS, loadSeconds,
+					directory);
+			Exit exit = stop(demo.firstPid());
+			long recordedBytes = Files.isRegularFile(recorded) ? Files.size(recorded) : 0;
+			result.throughputs.add(new Throughput(round, Serving.RECORDING, window.requestsPerSecond(), 0, 0,
+					window.requests(), exit.ms(), exit.cpuMs(), recordedBytes));
+			log(String.format(Locale.ROOT, "  throughput %s: %.0f req/s; SIGTERM -> exit %.0f ms, %.0f ms CPU, wrote %d MB",
+					Serving.RECORDING.label, window.requestsPerSecond(), exit.ms(), exit.cpuMs(),
+					recordedBytes / 1_000_000));
+		}
+		finally {
+			close(demo);
+			deleteTree(directory);
+		}
+	}
+
+	/**
+	 * Runs the mixed load for its warm-up and then the window, sampling the side runs of
+	 * the cache directory every 200 ms of the window.
+	 */
+	private static Window window(CellResult result, Serving mode, int port, int managementPort, long warmUpMillis,
+			int loadSeconds, Path directory) throws InterruptedException {
+		MixedLoad load = new MixedLoad(port, managementPort, 2, SLOW_MILLIS);
+		int withSideRun = 0;
+		int stopped = 0;
+		int polls = 0;
+		long windowStart = warmUpMillis * 1_000_000L;
+		long windowEnd = windowStart + loadSeconds * 1_000_000_000L;
+		List<Sample> samples;
+		try {
+			while (System.nanoTime() - load.startNanos() < windowEnd) {
+				if (System.nanoTime() - load.startNanos() >= windowStart) {
+					polls++;
+					List<Long> running = sideRuns(directory);
+					withSideRun += running.isEmpty() ? 0 : 1;
+					stopped += running.stream().anyMatch(StartupBenchmark::isStopped) ? 1 : 0;
 				}
+				Thread.sleep(200);
 			}
+		}
+		finally {
+			samples = load.stop();
+			result.addSamples(samples, "throughput, " + mode.label);
+		}
+		long served = samples.stream()
+			.filter((s) -> !s.failed() && s.kind() != Kind.SLOW && s.kind() != Kind.HEALTH)
+			.filter((s) -> s.endNanos() >= windowStart && s.endNanos() < windowEnd)
+			.count();
+		return new Window(served / (double) loadSeconds, served, (polls == 0) ? 0 : withSideRun / (double) polls,
+				(polls == 0) ? 0 : stopped / (double) polls);
+	}
+
+	/** Waits, with no load, for the directory's cache and for no side run; returns the wait. */
+	private static long awaitTrained(Path directory) throws Exception {
+		long start = System.nanoTime();
+		while (true) {
+			String outcome;
+			try (Stream<Path> files = Files.list(directory)) {
+				outcome = files.map(Path::toString)
+					.filter(StartupBenchmark::isCacheOutcome)
+					.findFirst()
+					.orElse(null);
+			}
+			if (outcome != null && sideRuns(directory).isEmpty()) {
+				if (outcome.endsWith(".failed")) {
+					throw new IllegalStateException("The side run failed to train: " + outcome);
+				}
+				return (System.nanoTime() - start) / 1_000_000;
+			}
+			if (System.nanoTime() - start > STEP_TIMEOUT.toNanos()) {
+				throw new IllegalStateException("No class-data cache in " + directory + " after " + STEP_TIMEOUT);
+			}
+			Thread.sleep(100);
 		}
 	}
 
@@ -440,7 +521,7 @@ public final class StartupBenchmark {
 		while (true) {
 			boolean done;
 			try (Stream<Path> files = Files.list(cell.cacheDirectory())) {
-				done = files.anyMatch((f) -> f.toString().endsWith(".ok") || f.toString().endsWith(".failed"));
+				done = files.map(Path::toString).anyMatch(StartupBenchmark::isCacheOutcome);
 			}
 			if (done && sideRuns(cell.cacheDirectory()).isEmpty()) {
 				long waited = (System.nanoTime() - start) / 1_000_000;
@@ -452,6 +533,12 @@ public final class StartupBenchmark {
 			}
 			Thread.sleep(100);
 		}
+	}
+
+	// a fat jar's extracted layout has markers of its own (.layout.ok), written before the
+	// side run that trains the cache starts
+	static boolean isCacheOutcome(String file) {
+		return !file.contains(".layout") && (file.endsWith(".ok") || file.endsWith(".failed"));
 	}
 
 	private static long awaitNoSideRun(Cell cell) throws InterruptedException {
@@ -725,6 +812,18 @@ public final class StartupBenchmark {
 		Serving(String label) {
 			this.label = label;
 		}
+
+	}
+
+	/**
+	 * A throughput window.
+	 *
+	 * @param requestsPerSecond GETs and POSTs answered per second in the window
+	 * @param requests GETs and POSTs answered in the window
+	 * @param sideRunCoverage the part of the window during which a side run was alive
+	 * @param sideRunStopped the part of the window during which it was stopped
+	 */
+	record Window(double requestsPerSecond, long requests, double sideRunCoverage, double sideRunStopped) {
 
 	}
 
