@@ -280,23 +280,63 @@ public final class StartupBenchmark {
 	 * their warm-up rather than what they do). One process, from an empty cache
 	 * directory: a window while its side run trains, that is exists and is paused while
 	 * the process is busy; then a quiet pause in which the side run trains and ends; then
-	 * a window of the same process while none does. The first window comes after less
-	 * load, so if anything it reads training as costlier than it is. Another process
-	 * records class data itself (the JVM option a user would add:
-	 * {@code -XX:AOTCacheOutput} on JDK 25, {@code -XX:ArchiveClassesAtExit} before),
-	 * its window after as much load as the first window; the two processes' order is
-	 * rotated every round. Then each one's exit on {@code SIGTERM}: how long it takes and
-	 * the CPU it uses, which for the recording one includes writing the cache.
+	 * a window of the same process while none does. The second window gains on the first
+	 * anyway (the JIT finishes its work in the pause), so a {@link #control} process that
+	 * trains nothing has the same windows, and the two processes' order is rotated every
+	 * round. In the first round another process records class data itself (the JVM option
+	 * a user would add: {@code -XX:AOTCacheOutput} on JDK 25,
+	 * {@code -XX:ArchiveClassesAtExit} before), its window after as much load as the
+	 * first windows. Then the exits on {@code SIGTERM}: how long each takes and the CPU it
+	 * uses, which for the recording one includes writing the cache.
 	 */
 	private static void throughput(int round, Cell cell, CellResult result, int loadSeconds, Path work)
 			throws Exception {
 		if (round % 2 == 1) {
 			trainingThenNot(round, cell, result, loadSeconds, work);
-			recording(round, cell, result, loadSeconds, work);
+			control(round, cell, result, loadSeconds, work);
 		}
 		else {
-			recording(round, cell, result, loadSeconds, work);
+			control(round, cell, result, loadSeconds, work);
 			trainingThenNot(round, cell, result, loadSeconds, work);
+		}
+		if (round == 1) {
+			recording(round, cell, result, loadSeconds, work);
+		}
+	}
+
+	/**
+	 * The control of {@link #trainingThenNot}: a process that trains nothing
+	 * ({@code grace.class-data.enabled=false}, so that it starts as cold as that one),
+	 * with the same windows and a pause as long as that one's last: what the second
+	 * window gains on the first without any side run.
+	 */
+	private static void control(int round, Cell cell, CellResult result, int loadSeconds, Path work)
+			throws Exception {
+		Path directory = Files.createTempDirectory(work, "class-data-empty-");
+		int port = DemoProcess.freePort();
+		int managementPort = DemoProcess.freePort();
+		DemoProcess demo = start(cell, List.of(), port, managementPort, directory, "--grace.class-data.enabled=false");
+		try {
+			demo.awaitGeneration(1, STEP_TIMEOUT);
+			Window first = window(result, Serving.CONTROL_FIRST, port, managementPort, WARM_UP_MILLIS, loadSeconds,
+					directory);
+			DemoProcess.pause(result.trainingPauseMs);
+			Window second = window(result, Serving.CONTROL_SECOND, port, managementPort, LOAD_WARM_UP_MILLIS,
+					loadSeconds, directory);
+			if (first.sideRunCoverage() > 0 || second.sideRunCoverage() > 0) {
+				throw new IllegalStateException("A side run was alive in a control window");
+			}
+			result.throughputs.add(new Throughput(round, Serving.CONTROL_FIRST, first.requestsPerSecond(), 0, 0,
+					first.requests(), Double.NaN, Double.NaN, 0));
+			result.throughputs.add(new Throughput(round, Serving.CONTROL_SECOND, second.requestsPerSecond(), 0, 0,
+					second.requests(), Double.NaN, Double.NaN, 0));
+			log(String.format(Locale.ROOT, "  throughput of a process that trains nothing: %.0f req/s, then after a "
+					+ "%.1f s pause %.0f req/s", first.requestsPerSecond(), result.trainingPauseMs / 1000.0,
+					second.requestsPerSecond()));
+		}
+		finally {
+			close(demo);
+			deleteTree(directory);
 		}
 	}
 
@@ -320,6 +360,7 @@ public final class StartupBenchmark {
 					Serving.SIDE_RUN.label, training.requestsPerSecond(), training.sideRunCoverage() * 100,
 					training.sideRunStopped() * 100));
 			long trainedMs = awaitTrained(directory);
+			result.trainingPauseMs = trainedMs;
 			Window none = window(result, Serving.NOT_TRAINING, port, managementPort, LOAD_WARM_UP_MILLIS,
 					loadSeconds, directory);
 			if (none.sideRunCoverage() > 0) {
@@ -455,7 +496,7 @@ public final class StartupBenchmark {
 	}
 
 	private static DemoProcess start(Cell cell, List<String> jvmOptions, int port, int managementPort,
-			Path cacheDirectory) {
+			Path cacheDirectory, String... args) {
 		List<String> options = new ArrayList<>(cell.jvmOptions());
 		options.addAll(jvmOptions);
 		// under the lock the shutdown hook takes: a demo is either refused or closed by it
@@ -464,7 +505,9 @@ public final class StartupBenchmark {
 				throw new IllegalStateException("The benchmark is ending");
 			}
 			DemoProcess demo = DemoProcess.startOn(cell.javaHome(), options, cell.jar(), port, managementPort,
-					Map.of("_JAVA_SR_SIGNUM", "39"), "--grace.class-data.directory=" + cacheDirectory);
+					Map.of("_JAVA_SR_SIGNUM", "39"),
+					Stream.concat(Stream.of("--grace.class-data.directory=" + cacheDirectory), Stream.of(args))
+						.toArray(String[]::new));
 			open.add(demo);
 			return demo;
 		}
@@ -805,7 +848,13 @@ public final class StartupBenchmark {
 		SIDE_RUN("while a side run trains"),
 
 		/** It records class data itself and writes it at its exit (a user's JVM option). */
-		RECORDING("while it records itself");
+		RECORDING("while it records itself"),
+
+		/** A process that trains nothing, its first window (after as much load as SIDE_RUN's). */
+		CONTROL_FIRST("control, first window"),
+
+		/** The same, its second window (after a pause as long as the training's). */
+		CONTROL_SECOND("control, second window");
 
 		final String label;
 
@@ -870,6 +919,9 @@ public final class StartupBenchmark {
 		final List<Restart> restarts = new ArrayList<>();
 
 		final List<Throughput> throughputs = new ArrayList<>();
+
+		// the last quiet pause a side run took to train, which the control pauses too
+		long trainingPauseMs = 10_000;
 
 		final Map<Failure, Long> failures = new EnumMap<>(Failure.class);
 

@@ -58,7 +58,7 @@ final class StartupChart {
 					cell);
 			data.addValue(StartupReport.loadedOverIdle(c), "under load / idle (≤ 2)", cell);
 			data.addValue(StartupReport.trainingRatio(c), "throughput training / not (≥ 0.98)", cell);
-			data.addValue(StartupReport.recordingRatio(c), "throughput recording itself / not", cell);
+			data.addValue(StartupReport.recordingRatio(c), "throughput recording itself / training nothing", cell);
 		}
 		JFreeChart chart = ChartFactory.createBarChart("Ratios against the targets of issue 9 (" + report.failed()
 				+ " failed requests)", null, "ratio", data, PlotOrientation.VERTICAL, true, false, false);

@@ -98,12 +98,31 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		return cell.throughputs.stream().filter((t) -> t.mode() == mode).map(figure).toList();
 	}
 
-	static double trainingRatio(CellResult cell) {
+	/** The same process's window while its side run trains over its window after. */
+	static double rawTrainingRatio(CellResult cell) {
 		return sum(throughput(cell, Serving.SIDE_RUN)) / sum(throughput(cell, Serving.NOT_TRAINING));
 	}
 
+	/** What a second window gains on the first with no side run at all: the control. */
+	static double controlRatio(CellResult cell) {
+		return sum(throughput(cell, Serving.CONTROL_FIRST)) / sum(throughput(cell, Serving.CONTROL_SECOND));
+	}
+
+	/** Training / not training, the windows' order taken out by the control. */
+	static double trainingRatio(CellResult cell) {
+		return rawTrainingRatio(cell) / controlRatio(cell);
+	}
+
+	/** Against the first windows of the control in the rounds that had a recording one. */
 	static double recordingRatio(CellResult cell) {
-		return sum(throughput(cell, Serving.RECORDING)) / sum(throughput(cell, Serving.NOT_TRAINING));
+		List<Integer> rounds = cell.throughputs.stream()
+			.filter((t) -> t.mode() == Serving.RECORDING)
+			.map(Throughput::round)
+			.toList();
+		return sum(throughput(cell, Serving.RECORDING)) / sum(cell.throughputs.stream()
+			.filter((t) -> t.mode() == Serving.CONTROL_FIRST && rounds.contains(t.round()))
+			.map(Throughput::requestsPerSecond)
+			.toList());
 	}
 
 	static double recordedMegabytes(CellResult cell) {
@@ -207,8 +226,9 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			.append(" s windows). The same process serves while a side run trains (a window after ")
 			.append(StartupBenchmark.WARM_UP_MILLIS / 1000)
 			.append(" s of load) and, after a quiet pause in which the side run trains and ends, while none does "
-					+ "(a window after 2 s more load); a process that records class data itself has its window after "
-					+ "as much load as the first one:\n\n");
+					+ "(a window after 2 s more load). A control process that trains nothing has the same windows and "
+					+ "pause, so that what a second window gains on the first anyway is taken out. A process that "
+					+ "records class data itself (round 1) has its window after as much load as the first ones:\n\n");
 		md.append("| cell | round | serving | req/s | requests | side run alive in window | side run stopped in window "
 				+ "| SIGTERM → exit ms | CPU in the exit ms | cache written MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
 		for (CellResult cell : this.cells) {
@@ -264,13 +284,19 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		row(md, "throughput while a side run trains / while none does, req/s (sum of rounds)",
 				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughput(c, Serving.SIDE_RUN)),
 						sum(throughput(c, Serving.NOT_TRAINING))));
-		row(md, "**training / not training**", (c) -> ratio(trainingRatio(c)));
+		row(md, "the same process's windows: while its side run trains / after", (c) -> ratio(rawTrainingRatio(c)));
+		row(md, "a process that trains nothing, its windows at the same times, req/s (sum of rounds)",
+				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughput(c, Serving.CONTROL_FIRST)),
+						sum(throughput(c, Serving.CONTROL_SECOND))));
+		row(md, "its first / second window (the control)", (c) -> ratio(controlRatio(c)));
+		row(md, "**training / not training** (the same process's ratio over the control's)",
+				(c) -> ratio(trainingRatio(c)));
 		row(md, "side run alive / stopped in the training window (least)",
 				(c) -> pct(minCoverage(c)) + " / " + pct(minStopped(c)));
 		row(md, "throughput while the serving process records itself (`-XX:AOTCacheOutput` on 25, "
-				+ "`-XX:ArchiveClassesAtExit` on 17), req/s (sum of rounds)",
+				+ "`-XX:ArchiveClassesAtExit` on 17), req/s (round 1)",
 				(c) -> String.format(Locale.ROOT, "%.0f", sum(throughput(c, Serving.RECORDING))));
-		row(md, "**recording / not training**", (c) -> ratio(recordingRatio(c)));
+		row(md, "**recording / training nothing** (first windows, round 1)", (c) -> ratio(recordingRatio(c)));
 		row(md, "SIGTERM → exit, not recording / recording, s (median)",
 				(c) -> s(median(throughputs(c, Serving.NOT_TRAINING, Throughput::exitMs))) + " / "
 						+ s(median(throughputs(c, Serving.RECORDING, Throughput::exitMs))));
@@ -302,9 +328,13 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 					0.98, false);
 		}
 		for (CellResult c : this.cells) {
-			md.append(String.format(Locale.ROOT, "- (the choice) recording in the serving process / not training, %s: "
-					+ "%.2f, so recording costs %s 2 %%%n", c.cell.name(), recordingRatio(c),
-					(recordingRatio(c) < 0.98) ? "more than" : "at most"));
+			md.append(String.format(Locale.ROOT, "- (the choice) recording in the serving process, %s: throughput "
+					+ "%.2f of a process that trains nothing (one round), exit %s s and %s s of CPU against %s s and "
+					+ "%s s%n", c.cell.name(), recordingRatio(c),
+					s(median(throughputs(c, Serving.RECORDING, Throughput::exitMs))),
+					s(median(throughputs(c, Serving.RECORDING, Throughput::exitCpuMs))),
+					s(median(throughputs(c, Serving.NOT_TRAINING, Throughput::exitMs))),
+					s(median(throughputs(c, Serving.NOT_TRAINING, Throughput::exitCpuMs)))));
 		}
 		for (CellResult c : this.cells) {
 			double worst = max(oldGone(c)) / 1000;
@@ -457,6 +487,8 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			ratios.put("readyOverColdReady", readyOverCold(c));
 			ratios.put("loadedOverIdle", loadedOverIdle(c));
 			ratios.put("trainingOverNotTraining", trainingRatio(c));
+			ratios.put("trainingOverNotTrainingRaw", rawTrainingRatio(c));
+			ratios.put("controlFirstOverSecond", controlRatio(c));
 			ratios.put("recordingOverNotTraining", recordingRatio(c));
 			ratios.put("oldGoneMaxMs", max(oldGone(c)));
 			ratios.put("oldGoneMedianMs", median(oldGone(c)));
