@@ -57,8 +57,11 @@ public final class StartupBenchmark {
 	// a chain's idle restarts: the first, then those of a build whose cache was used before
 	static final int IDLE_RESTARTS = 4;
 
-	// load before a fresh process's throughput window: its JIT compiles the hot paths first
-	static final int WARM_UP_MILLIS = 20_000;
+	// load before the first throughput window: the JITs of the three processes that share
+	// the 2 cores compile their hot paths first (each climbs for tens of seconds; their CPU per
+	// request still fell by 12-22 % from a window after 45 s to the next); then a quiet moment
+	// lets a side run start
+	static final int WARM_UP_MILLIS = 90_000;
 
 	static final String TRAINING_PROPERTY = "-Dgrace.class-data.training=true";
 
@@ -274,156 +277,163 @@ public final class StartupBenchmark {
 	}
 
 	/**
-	 * Throughput under the mixed load, each in a window of a process the load has warmed
-	 * first (a fresh JVM's throughput climbs for tens of seconds as its JIT compiles, and
-	 * a process started from a trained cache climbs faster, so separate processes compare
-	 * their warm-up rather than what they do). One process, from an empty cache
-	 * directory: a window while its side run trains, that is exists and is paused while
-	 * the process is busy; then a quiet pause in which the side run trains and ends; then
-	 * a window of the same process while none does. The second window gains on the first
-	 * anyway (the JIT finishes its work in the pause), so a {@link #control} process that
-	 * trains nothing has the same windows, and the two processes' order is rotated every
-	 * round. In the first round another process records class data itself (the JVM option
-	 * a user would add: {@code -XX:AOTCacheOutput} on JDK 25,
-	 * {@code -XX:ArchiveClassesAtExit} before), its window after as much load as the
-	 * first windows. Then the exits on {@code SIGTERM}: how long each takes and the CPU it
-	 * uses, which for the recording one includes writing the cache.
+	 * Throughput under the mixed load, of processes that serve side by side, each under a
+	 * load of its own at the same time, so that the machine's noise (other tenants, the
+	 * load generators, the JIT) falls on all of them alike: one process from an empty
+	 * cache directory, whose side run trains, that is exists and is paused while the
+	 * process is busy; a control that trains nothing ({@code grace.class-data.enabled=false},
+	 * so that it starts as cold); and one that records class data itself (the JVM option a
+	 * user would add: {@code -XX:AOTCacheOutput} on JDK 25, {@code -XX:ArchiveClassesAtExit}
+	 * before). A first window after the load has warmed them all (a fresh JVM's
+	 * throughput climbs for tens of seconds as its JIT compiles); then a quiet pause in
+	 * which the side run trains and ends; then a second window. Training / not training is
+	 * the training process's share of the first window over its share of the second, both
+	 * against the control, so that what tells one process from another cancels out. Then
+	 * the exits on {@code SIGTERM}, one at a time: how long each takes and the CPU it uses,
+	 * which for the recording one includes writing the cache.
 	 */
 	private static void throughput(int round, Cell cell, CellResult result, int loadSeconds, Path work)
 			throws Exception {
-		if (round % 2 == 1) {
-			trainingThenNot(round, cell, result, loadSeconds, work);
-			control(round, cell, result, loadSeconds, work);
-		}
-		else {
-			control(round, cell, result, loadSeconds, work);
-			trainingThenNot(round, cell, result, loadSeconds, work);
-		}
-		if (round == 1) {
-			recording(round, cell, result, loadSeconds, work);
-		}
-	}
-
-	/**
-	 * The control of {@link #trainingThenNot}: a process that trains nothing
-	 * ({@code grace.class-data.enabled=false}, so that it starts as cold as that one),
-	 * with the same windows and a pause as long as that one's last: what the second
-	 * window gains on the first without any side run.
-	 */
-	private static void control(int round, Cell cell, CellResult result, int loadSeconds, Path work)
-			throws Exception {
-		Path directory = Files.createTempDirectory(work, "class-data-empty-");
-		int port = DemoProcess.freePort();
-		int managementPort = DemoProcess.freePort();
-		DemoProcess demo = start(cell, List.of(), port, managementPort, directory, "--grace.class-data.enabled=false");
+		Path trainingDirectory = Files.createTempDirectory(work, "class-data-empty-");
+		Path controlDirectory = Files.createTempDirectory(work, "class-data-control-");
+		Path recordingDirectory = Files.createTempDirectory(work, "class-data-recording-");
+		Path recorded = recordingDirectory.resolve("recorded." + ((cell.feature() >= 25) ? "aot" : "jsa"));
+		List<DemoProcess> demos = new ArrayList<>();
 		try {
-			demo.awaitGeneration(1, STEP_TIMEOUT);
-			Window first = window(result, Serving.CONTROL_FIRST, port, managementPort, WARM_UP_MILLIS, loadSeconds,
-					directory);
-			DemoProcess.pause(result.trainingPauseMs);
-			Window second = window(result, Serving.CONTROL_SECOND, port, managementPort, LOAD_WARM_UP_MILLIS,
-					loadSeconds, directory);
-			if (first.sideRunCoverage() > 0 || second.sideRunCoverage() > 0) {
-				throw new IllegalStateException("A side run was alive in a control window");
-			}
-			result.throughputs.add(new Throughput(round, Serving.CONTROL_FIRST, first.requestsPerSecond(), 0, 0,
-					first.requests(), Double.NaN, Double.NaN, 0));
-			result.throughputs.add(new Throughput(round, Serving.CONTROL_SECOND, second.requestsPerSecond(), 0, 0,
-					second.requests(), Double.NaN, Double.NaN, 0));
-			log(String.format(Locale.ROOT, "  throughput of a process that trains nothing: %.0f req/s, then after a "
-					+ "%.1f s pause %.0f req/s", first.requestsPerSecond(), result.trainingPauseMs / 1000.0,
-					second.requestsPerSecond()));
-		}
-		finally {
-			close(demo);
-			deleteTree(directory);
-		}
-	}
-
-	private static void trainingThenNot(int round, Cell cell, CellResult result, int loadSeconds, Path work)
-			throws Exception {
-		Path directory = Files.createTempDirectory(work, "class-data-empty-");
-		int port = DemoProcess.freePort();
-		int managementPort = DemoProcess.freePort();
-		DemoProcess demo = start(cell, port, managementPort, directory);
-		try {
+			Served control = serve(demos, cell, List.of(), controlDirectory, "--grace.class-data.enabled=false");
+			Served recording = serve(demos, cell,
+					List.of(((cell.feature() >= 25) ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + recorded),
+					recordingDirectory);
+			control.demo().awaitGeneration(1, STEP_TIMEOUT);
+			recording.demo().awaitGeneration(1, STEP_TIMEOUT);
+			// last, so that its side run has not trained while the others started
+			Served training = serve(demos, cell, List.of(), trainingDirectory);
 			// ready on both ports, as a client's load balancer would see it
-			demo.awaitGeneration(1, STEP_TIMEOUT);
-			awaitSideRun(directory, Duration.ofSeconds(30));
-			Window training = window(result, Serving.SIDE_RUN, port, managementPort, WARM_UP_MILLIS, loadSeconds,
-					directory);
-			result.throughputs.add(new Throughput(round, Serving.SIDE_RUN, training.requestsPerSecond(),
-					training.sideRunCoverage(), training.sideRunStopped(), training.requests(), Double.NaN,
-					Double.NaN, 0));
-			log(String.format(Locale.ROOT,
-					"  throughput %s: %.0f req/s (side run alive in %.0f %% of the window, stopped in %.0f %%)",
-					Serving.SIDE_RUN.label, training.requestsPerSecond(), training.sideRunCoverage() * 100,
-					training.sideRunStopped() * 100));
-			long trainedMs = awaitTrained(directory);
-			result.trainingPauseMs = trainedMs;
-			Window none = window(result, Serving.NOT_TRAINING, port, managementPort, LOAD_WARM_UP_MILLIS,
-					loadSeconds, directory);
-			if (none.sideRunCoverage() > 0) {
+			training.demo().awaitGeneration(1, STEP_TIMEOUT);
+			Map<Serving, Served> first = new EnumMap<>(Map.of(Serving.SIDE_RUN, training, Serving.CONTROL_FIRST,
+					control, Serving.RECORDING, recording));
+			warmUp(result, first);
+			// the side run that started once the process was ready has been paused longer than
+			// a side run may be (SideRunPacer.LONGEST_PAUSE) and ended: in the quiet moment
+			// now, another starts, which the load pauses again for the whole window
+			awaitSideRun(trainingDirectory, Duration.ofSeconds(30));
+			Map<Serving, Window> before = windows(result, first, LOAD_WARM_UP_MILLIS, loadSeconds,
+					trainingDirectory);
+			Window sideRun = before.get(Serving.SIDE_RUN);
+			long trainedMs = awaitTrained(trainingDirectory);
+			Map<Serving, Served> second = new EnumMap<>(
+					Map.of(Serving.NOT_TRAINING, training, Serving.CONTROL_SECOND, control));
+			Map<Serving, Window> after = windows(result, second, LOAD_WARM_UP_MILLIS, loadSeconds, trainingDirectory);
+			if (after.get(Serving.NOT_TRAINING).sideRunCoverage() > 0) {
 				throw new IllegalStateException("A side run was alive in the window meant to have none");
 			}
-			Exit exit = stop(demo.firstPid());
-			result.throughputs.add(new Throughput(round, Serving.NOT_TRAINING, none.requestsPerSecond(), 0, 0,
-					none.requests(), exit.ms(), exit.cpuMs(), 0));
-			log(String.format(Locale.ROOT,
-					"  throughput %s (the same process, after its side run trained in a %.1f s pause): %.0f req/s; "
-							+ "SIGTERM -> exit %.0f ms, %.0f ms CPU",
-					Serving.NOT_TRAINING.label, trainedMs / 1000.0, none.requestsPerSecond(), exit.ms(),
-					exit.cpuMs()));
-		}
-		finally {
-			close(demo);
-			deleteTree(directory);
-		}
-	}
-
-	private static void recording(int round, Cell cell, CellResult result, int loadSeconds, Path work)
-			throws Exception {
-		Path directory = Files.createTempDirectory(work, "class-data-empty-");
-		Path recorded = directory.resolve("recorded." + ((cell.feature() >= 25) ? "aot" : "jsa"));
-		List<String> jvmOptions = List
-			.of(((cell.feature() >= 25) ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + recorded);
-		int port = DemoProcess.freePort();
-		int managementPort = DemoProcess.freePort();
-		DemoProcess demo = start(cell, jvmOptions, port, managementPort, directory);
-		try {
-			demo.awaitGeneration(1, STEP_TIMEOUT);
-			Window window = window(result, Serving.RECORDING, port, managementPort, WARM_UP_MILLIS, loadSeconds,
-					directory);
-			Exit exit = stop(demo.firstPid());
+			for (Path other : List.of(controlDirectory, recordingDirectory)) {
+				if (!sideRuns(other).isEmpty()) {
+					throw new IllegalStateException("A side run trains in " + other);
+				}
+			}
+			Exit notTraining = stop(training.demo().firstPid());
+			Exit recordingExit = stop(recording.demo().firstPid());
 			long recordedBytes = Files.isRegularFile(recorded) ? Files.size(recorded) : 0;
-			result.throughputs.add(new Throughput(round, Serving.RECORDING, window.requestsPerSecond(), 0, 0,
-					window.requests(), exit.ms(), exit.cpuMs(), recordedBytes));
-			log(String.format(Locale.ROOT, "  throughput %s: %.0f req/s; SIGTERM -> exit %.0f ms, %.0f ms CPU, wrote %d MB",
-					Serving.RECORDING.label, window.requestsPerSecond(), exit.ms(), exit.cpuMs(),
+			result.throughputs.add(new Throughput(round, Serving.SIDE_RUN, sideRun.requestsPerSecond(),
+					sideRun.sideRunCoverage(), sideRun.sideRunStopped(), sideRun.requests(), sideRun.cpuMsPerRequest(),
+					Double.NaN, Double.NaN, 0));
+			result.throughputs.add(throughput(round, Serving.CONTROL_FIRST, before, Double.NaN, Double.NaN, 0));
+			result.throughputs.add(throughput(round, Serving.RECORDING, before, recordingExit.ms(),
+					recordingExit.cpuMs(), recordedBytes));
+			result.throughputs.add(
+					throughput(round, Serving.NOT_TRAINING, after, notTraining.ms(), notTraining.cpuMs(), 0));
+			result.throughputs.add(throughput(round, Serving.CONTROL_SECOND, after, Double.NaN, Double.NaN, 0));
+			log(String.format(Locale.ROOT,
+					"  side by side, first window: training %.0f req/s (side run alive in %.0f %% of the window, "
+							+ "stopped in %.0f %%), control %.0f, recording %.0f; after a %.1f s quiet pause in which "
+							+ "the side run trained: %.0f, control %.0f; CPU per request, ms: %.3f, %.3f, %.3f; then %.3f, "
+							+ "%.3f",
+					sideRun.requestsPerSecond(), sideRun.sideRunCoverage() * 100, sideRun.sideRunStopped() * 100,
+					before.get(Serving.CONTROL_FIRST).requestsPerSecond(),
+					before.get(Serving.RECORDING).requestsPerSecond(), trainedMs / 1000.0,
+					after.get(Serving.NOT_TRAINING).requestsPerSecond(),
+					after.get(Serving.CONTROL_SECOND).requestsPerSecond(), sideRun.cpuMsPerRequest(),
+					before.get(Serving.CONTROL_FIRST).cpuMsPerRequest(), before.get(Serving.RECORDING).cpuMsPerRequest(),
+					after.get(Serving.NOT_TRAINING).cpuMsPerRequest(),
+					after.get(Serving.CONTROL_SECOND).cpuMsPerRequest()));
+			log(String.format(Locale.ROOT,
+					"  SIGTERM -> exit: not recording %.0f ms, %.0f ms CPU; recording %.0f ms, %.0f ms CPU, wrote %d MB",
+					notTraining.ms(), notTraining.cpuMs(), recordingExit.ms(), recordingExit.cpuMs(),
 					recordedBytes / 1_000_000));
 		}
 		finally {
-			close(demo);
-			deleteTree(directory);
+			demos.forEach(StartupBenchmark::close);
+			deleteTree(trainingDirectory);
+			deleteTree(controlDirectory);
+			deleteTree(recordingDirectory);
 		}
 	}
 
+	/** The mixed load on each process at once, for {@value #WARM_UP_MILLIS} ms. */
+	private static void warmUp(CellResult result, Map<Serving, Served> processes) throws InterruptedException {
+		Map<Serving, MixedLoad> loads = new EnumMap<>(Serving.class);
+		try {
+			processes.forEach((mode, served) -> loads.put(mode,
+					new MixedLoad(served.port(), served.managementPort(), 2, SLOW_MILLIS)));
+			Thread.sleep(WARM_UP_MILLIS);
+		}
+		finally {
+			loads.forEach((mode, load) -> result.addSamples(load.stop(), "warm-up, " + mode.label));
+		}
+	}
+
+	private static Throughput throughput(int round, Serving mode, Map<Serving, Window> windows, double exitMs,
+			double exitCpuMs, long recordedBytes) {
+		Window window = windows.get(mode);
+		return new Throughput(round, mode, window.requestsPerSecond(), 0, 0, window.requests(),
+				window.cpuMsPerRequest(), exitMs, exitCpuMs, recordedBytes);
+	}
+
+	private static Served serve(List<DemoProcess> demos, Cell cell, List<String> jvmOptions, Path directory,
+			String... args) throws IOException {
+		int port = DemoProcess.freePort();
+		int managementPort = DemoProcess.freePort();
+		DemoProcess demo = start(cell, jvmOptions, port, managementPort, directory, args);
+		demos.add(demo);
+		return new Served(demo, port, managementPort);
+	}
+
 	/**
-	 * Runs the mixed load for its warm-up and then the window, sampling the side runs of
-	 * the cache directory every 200 ms of the window.
+	 * Runs a mixed load on each process at once for the warm-up and then the window,
+	 * sampling the side runs of the cache directory every 200 ms of the window.
 	 */
-	private static Window window(CellResult result, Serving mode, int port, int managementPort, long warmUpMillis,
-			int loadSeconds, Path directory) throws InterruptedException {
-		MixedLoad load = new MixedLoad(port, managementPort, 2, SLOW_MILLIS);
+	private static Map<Serving, Window> windows(CellResult result, Map<Serving, Served> processes,
+			long warmUpMillis, int loadSeconds, Path directory) throws InterruptedException {
+		Map<Serving, MixedLoad> loads = new EnumMap<>(Serving.class);
+		processes.forEach((mode, served) -> loads.put(mode,
+				new MixedLoad(served.port(), served.managementPort(), 2, SLOW_MILLIS)));
+		long start = System.nanoTime();
 		int withSideRun = 0;
 		int stopped = 0;
 		int polls = 0;
 		long windowStart = warmUpMillis * 1_000_000L;
 		long windowEnd = windowStart + loadSeconds * 1_000_000_000L;
-		List<Sample> samples;
+		Map<Serving, Window> windows = new EnumMap<>(Serving.class);
+		// the CPU each one used from the first poll in the window to the last, whose
+		// requests are counted apart: throughput follows how the machine shares its CPUs
+		// out, CPU per request only what each process does with them
+		Map<Serving, Long> cpuAtFirstPoll = new EnumMap<>(Serving.class);
+		Map<Serving, Long> cpuAtLastPoll = new EnumMap<>(Serving.class);
+		long firstPoll = -1;
+		long lastPoll = -1;
 		try {
-			while (System.nanoTime() - load.startNanos() < windowEnd) {
-				if (System.nanoTime() - load.startNanos() >= windowStart) {
+			while (System.nanoTime() - start < windowEnd) {
+				long now = System.nanoTime() - start;
+				if (now >= windowStart) {
+					Map<Serving, Long> cpu = (firstPoll < 0) ? cpuAtFirstPoll : cpuAtLastPoll;
+					processes.forEach((mode, served) -> cpu.put(mode, ProcStat.ownCpuTicks(served.demo().firstPid())));
+					if (firstPoll < 0) {
+						firstPoll = now;
+					}
+					else {
+						lastPoll = now;
+					}
 					polls++;
 					List<Long> running = sideRuns(directory);
 					withSideRun += running.isEmpty() ? 0 : 1;
@@ -433,15 +443,32 @@ public final class StartupBenchmark {
 			}
 		}
 		finally {
-			samples = load.stop();
-			result.addSamples(samples, "throughput, " + mode.label);
+			for (Map.Entry<Serving, MixedLoad> entry : loads.entrySet()) {
+				MixedLoad load = entry.getValue();
+				List<Sample> samples = load.stop();
+				result.addSamples(samples, "throughput, " + entry.getKey().label);
+				// the loads started one after another: each one's window at the same instants
+				long offset = start - load.startNanos();
+				long served = served(samples, offset, windowStart, windowEnd);
+				long polled = served(samples, offset, firstPoll, lastPoll);
+				Long cpuFirst = cpuAtFirstPoll.get(entry.getKey());
+				Long cpuLast = cpuAtLastPoll.get(entry.getKey());
+				double cpuMsPerRequest = (cpuFirst == null || cpuLast == null || cpuFirst < 0 || polled == 0)
+						? Double.NaN : (cpuLast - cpuFirst) * 10.0 / polled;
+				windows.put(entry.getKey(),
+						new Window(served / (double) loadSeconds, served,
+								(polls == 0) ? 0 : withSideRun / (double) polls,
+								(polls == 0) ? 0 : stopped / (double) polls, cpuMsPerRequest));
+			}
 		}
-		long served = samples.stream()
+		return windows;
+	}
+
+	private static long served(List<Sample> samples, long offset, long from, long to) {
+		return samples.stream()
 			.filter((s) -> !s.failed() && s.kind() != Kind.SLOW && s.kind() != Kind.HEALTH)
-			.filter((s) -> s.endNanos() >= windowStart && s.endNanos() < windowEnd)
+			.filter((s) -> s.endNanos() - offset >= from && s.endNanos() - offset < to)
 			.count();
-		return new Window(served / (double) loadSeconds, served, (polls == 0) ? 0 : withSideRun / (double) polls,
-				(polls == 0) ? 0 : stopped / (double) polls);
 	}
 
 	/** Waits, with no load, for the directory's cache and for no side run; returns the wait. */
@@ -850,10 +877,10 @@ public final class StartupBenchmark {
 		/** It records class data itself and writes it at its exit (a user's JVM option). */
 		RECORDING("while it records itself"),
 
-		/** A process that trains nothing, its first window (after as much load as SIDE_RUN's). */
+		/** A process that trains nothing, its first window (side by side with SIDE_RUN's). */
 		CONTROL_FIRST("control, first window"),
 
-		/** The same, its second window (after a pause as long as the training's). */
+		/** The same, its second window (side by side with NOT_TRAINING's). */
 		CONTROL_SECOND("control, second window");
 
 		final String label;
@@ -865,14 +892,27 @@ public final class StartupBenchmark {
 	}
 
 	/**
+	 * A process serving for a throughput window.
+	 *
+	 * @param demo the process
+	 * @param port its main port
+	 * @param managementPort its management port
+	 */
+	record Served(DemoProcess demo, int port, int managementPort) {
+
+	}
+
+	/**
 	 * A throughput window.
 	 *
 	 * @param requestsPerSecond GETs and POSTs answered per second in the window
 	 * @param requests GETs and POSTs answered in the window
 	 * @param sideRunCoverage the part of the window during which a side run was alive
 	 * @param sideRunStopped the part of the window during which it was stopped
+	 * @param cpuMsPerRequest the CPU the serving process used per request answered
 	 */
-	record Window(double requestsPerSecond, long requests, double sideRunCoverage, double sideRunStopped) {
+	record Window(double requestsPerSecond, long requests, double sideRunCoverage, double sideRunStopped,
+			double cpuMsPerRequest) {
 
 	}
 
@@ -886,12 +926,13 @@ public final class StartupBenchmark {
 	 * @param sideRunStopped the part of the window during which it was stopped (paused by
 	 * the serving process)
 	 * @param requests GETs and POSTs answered in the window
+	 * @param cpuMsPerRequest the CPU the serving process used per request answered
 	 * @param exitMs from {@code SIGTERM} to the process gone (NaN: killed with its side run)
 	 * @param exitCpuMs CPU it and its children used from then on
 	 * @param recordedBytes the size of the cache it wrote at its exit, if it recorded
 	 */
 	record Throughput(int round, Serving mode, double requestsPerSecond, double sideRunCoverage,
-			double sideRunStopped, long requests,
+			double sideRunStopped, long requests, double cpuMsPerRequest,
 			double exitMs, double exitCpuMs, long recordedBytes) {
 
 		boolean training() {
@@ -919,9 +960,6 @@ public final class StartupBenchmark {
 		final List<Restart> restarts = new ArrayList<>();
 
 		final List<Throughput> throughputs = new ArrayList<>();
-
-		// the last quiet pause a side run took to train, which the control pauses too
-		long trainingPauseMs = 10_000;
 
 		final Map<Failure, Long> failures = new EnumMap<>(Failure.class);
 

@@ -113,6 +113,57 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		return rawTrainingRatio(cell) / controlRatio(cell);
 	}
 
+	/** Training / not training in each round, in the order of the rounds. */
+	static List<Double> trainingRatioByRound(CellResult cell) {
+		return cell.throughputs.stream()
+			.map(Throughput::round)
+			.distinct()
+			.map((round) -> throughputIn(cell, round, Serving.SIDE_RUN) / throughputIn(cell, round, Serving.NOT_TRAINING)
+					/ (throughputIn(cell, round, Serving.CONTROL_FIRST) / throughputIn(cell, round, Serving.CONTROL_SECOND)))
+			.toList();
+	}
+
+	private static double throughputIn(CellResult cell, int round, Serving mode) {
+		return sum(cell.throughputs.stream()
+			.filter((t) -> t.round() == round && t.mode() == mode)
+			.map(Throughput::requestsPerSecond)
+			.toList());
+	}
+
+	/**
+	 * CPU per request while a side run trains over the same once none does, each against
+	 * the control's at the same instants: above 1 what training costs the serving process.
+	 */
+	static double cpuRatio(CellResult cell) {
+		return cpuRatio(cell, (t) -> true);
+	}
+
+	/** The same in each round, in the order of the rounds. */
+	static List<Double> cpuRatioByRound(CellResult cell) {
+		return cell.throughputs.stream()
+			.map(Throughput::round)
+			.distinct()
+			.map((round) -> cpuRatio(cell, (t) -> t.round() == round))
+			.toList();
+	}
+
+	private static double cpuRatio(CellResult cell, java.util.function.Predicate<Throughput> rounds) {
+		return cpu(cell, rounds, Serving.SIDE_RUN) / cpu(cell, rounds, Serving.CONTROL_FIRST)
+				/ (cpu(cell, rounds, Serving.NOT_TRAINING) / cpu(cell, rounds, Serving.CONTROL_SECOND));
+	}
+
+	/** CPU per request of a process recording class data itself over the control's. */
+	static double recordingCpuRatio(CellResult cell) {
+		return cpu(cell, (t) -> true, Serving.RECORDING) / cpu(cell, (t) -> true, Serving.CONTROL_FIRST);
+	}
+
+	private static double cpu(CellResult cell, java.util.function.Predicate<Throughput> rounds, Serving mode) {
+		return sum(cell.throughputs.stream()
+			.filter((t) -> t.mode() == mode && rounds.test(t))
+			.map(Throughput::cpuMsPerRequest)
+			.toList());
+	}
+
 	/** Against the first windows of the control in the rounds that had a recording one. */
 	static double recordingRatio(CellResult cell) {
 		List<Integer> rounds = cell.throughputs.stream()
@@ -139,6 +190,10 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 
 	static long cacheUsed(CellResult cell) {
 		return cell.restarts.stream().filter(Restart::cacheUsed).count();
+	}
+
+	static double mean(List<Double> values) {
+		return sum(values) / values.size();
 	}
 
 	static double median(List<Double> values) {
@@ -223,18 +278,23 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		}
 		md.append("\nThroughput under the mixed load (GETs and 32 KB POSTs answered per second in ")
 			.append(this.loadSeconds)
-			.append(" s windows). The same process serves while a side run trains (a window after ")
+			.append(" s windows). The same process serves while a side run trains (after ")
 			.append(StartupBenchmark.WARM_UP_MILLIS / 1000)
-			.append(" s of load) and, after a quiet pause in which the side run trains and ends, while none does "
-					+ "(a window after 2 s more load). A control process that trains nothing has the same windows and "
-					+ "pause, so that what a second window gains on the first anyway is taken out. A process that "
-					+ "records class data itself (round 1) has its window after as much load as the first ones:\n\n");
-		md.append("| cell | round | serving | req/s | requests | side run alive in window | side run stopped in window "
-				+ "| SIGTERM → exit ms | CPU in the exit ms | cache written MB |\n|---|---|---|---|---|---|---|---|---|---|\n");
+			.append(" s of load, a quiet moment in which a side run starts, then a window after 2 s more load) and, "
+					+ "after a quiet pause in which the side run trains and ends, while none does (a window after 2 s "
+					+ "more load). The CPU per request is what the serving process used over the requests it answered "
+					+ "in the window. A control process that trains nothing serves side by side with "
+					+ "it, each under a load of its own at the same instants, so that the machine's noise falls on "
+					+ "both alike and what a second window gains on the first anyway is taken out. A process that "
+					+ "records class data itself serves side by side with them in the first window:\n\n");
+		md.append("| cell | round | serving | req/s | requests | CPU per request ms | side run alive in window "
+				+ "| side run stopped in window | SIGTERM → exit ms | CPU in the exit ms | cache written MB |\n"
+				+ "|---|---|---|---|---|---|---|---|---|---|---|\n");
 		for (CellResult cell : this.cells) {
 			for (Throughput t : cell.throughputs) {
-				md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %d | %s | %s | %s | %s | %s |%n",
+				md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %d | %.3f | %s | %s | %s | %s | %s |%n",
 						cell.cell.name(), t.round(), t.mode().label, t.requestsPerSecond(), t.requests(),
+						t.cpuMsPerRequest(),
 						t.training() ? pct(t.sideRunCoverage()) : "–", t.training() ? pct(t.sideRunStopped()) : "–",
 						ms(t.exitMs()), ms(t.exitCpuMs()),
 						(t.mode() == Serving.RECORDING) ? String.format(Locale.ROOT, "%.0f", t.recordedBytes() / 1e6)
@@ -285,18 +345,29 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughput(c, Serving.SIDE_RUN)),
 						sum(throughput(c, Serving.NOT_TRAINING))));
 		row(md, "the same process's windows: while its side run trains / after", (c) -> ratio(rawTrainingRatio(c)));
-		row(md, "a process that trains nothing, its windows at the same times, req/s (sum of rounds)",
+		row(md, "a process that trains nothing, side by side with it, req/s (sum of rounds)",
 				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughput(c, Serving.CONTROL_FIRST)),
 						sum(throughput(c, Serving.CONTROL_SECOND))));
 		row(md, "its first / second window (the control)", (c) -> ratio(controlRatio(c)));
-		row(md, "**training / not training** (the same process's ratio over the control's)",
-				(c) -> ratio(trainingRatio(c)));
+		row(md, "**training / not training** (the same process's ratio over the control's; rounds min–max)",
+				(c) -> ratio(trainingRatio(c)) + " (" + String.format(Locale.ROOT, "%.2f–%.2f",
+						min(trainingRatioByRound(c)), max(trainingRatioByRound(c))) + ")");
+		row(md, "CPU per request, while a side run trains / after, the control's at the same instants, ms (mean)",
+				(c) -> String.format(Locale.ROOT, "%.3f / %.3f, %.3f / %.3f",
+						mean(throughputs(c, Serving.SIDE_RUN, Throughput::cpuMsPerRequest)),
+						mean(throughputs(c, Serving.NOT_TRAINING, Throughput::cpuMsPerRequest)),
+						mean(throughputs(c, Serving.CONTROL_FIRST, Throughput::cpuMsPerRequest)),
+						mean(throughputs(c, Serving.CONTROL_SECOND, Throughput::cpuMsPerRequest))));
+		row(md, "**CPU per request, training / not training** (over the control's; rounds min–max)",
+				(c) -> ratio(cpuRatio(c)) + " (" + String.format(Locale.ROOT, "%.2f–%.2f", min(cpuRatioByRound(c)),
+						max(cpuRatioByRound(c))) + ")");
 		row(md, "side run alive / stopped in the training window (least)",
 				(c) -> pct(minCoverage(c)) + " / " + pct(minStopped(c)));
 		row(md, "throughput while the serving process records itself (`-XX:AOTCacheOutput` on 25, "
-				+ "`-XX:ArchiveClassesAtExit` on 17), req/s (round 1)",
+				+ "`-XX:ArchiveClassesAtExit` on 17), req/s (sum of rounds)",
 				(c) -> String.format(Locale.ROOT, "%.0f", sum(throughput(c, Serving.RECORDING))));
-		row(md, "**recording / training nothing** (first windows, round 1)", (c) -> ratio(recordingRatio(c)));
+		row(md, "**recording / training nothing** (first windows, side by side)", (c) -> ratio(recordingRatio(c)));
+		row(md, "CPU per request, recording / training nothing (first windows)", (c) -> ratio(recordingCpuRatio(c)));
 		row(md, "SIGTERM → exit, not recording / recording, s (median)",
 				(c) -> s(median(throughputs(c, Serving.NOT_TRAINING, Throughput::exitMs))) + " / "
 						+ s(median(throughputs(c, Serving.RECORDING, Throughput::exitMs))));
@@ -328,8 +399,12 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 					0.98, false);
 		}
 		for (CellResult c : this.cells) {
+			target(md, "CPU per request training / not training ≤ 1.02 (what the throughput ratio means, without the "
+					+ "machine's sharing of its CPUs), " + c.cell.name(), c, StartupReport::cpuRatio, 1.02, true);
+		}
+		for (CellResult c : this.cells) {
 			md.append(String.format(Locale.ROOT, "- (the choice) recording in the serving process, %s: throughput "
-					+ "%.2f of a process that trains nothing (one round), exit %s s and %s s of CPU against %s s and "
+					+ "%.2f of a process that trains nothing side by side, exit %s s and %s s of CPU against %s s and "
 					+ "%s s%n", c.cell.name(), recordingRatio(c),
 					s(median(throughputs(c, Serving.RECORDING, Throughput::exitMs))),
 					s(median(throughputs(c, Serving.RECORDING, Throughput::exitCpuMs))),
@@ -473,6 +548,7 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 				m.put("requests", t.requests());
 				m.put("sideRunCoverage", t.sideRunCoverage());
 				m.put("sideRunStopped", t.sideRunStopped());
+				m.put("cpuMsPerRequest", t.cpuMsPerRequest());
 				m.put("exitMs", t.exitMs());
 				m.put("exitCpuMs", t.exitCpuMs());
 				m.put("recordedBytes", t.recordedBytes());
@@ -487,7 +563,11 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			ratios.put("readyOverColdReady", readyOverCold(c));
 			ratios.put("loadedOverIdle", loadedOverIdle(c));
 			ratios.put("trainingOverNotTraining", trainingRatio(c));
+			ratios.put("trainingOverNotTrainingByRound", trainingRatioByRound(c));
 			ratios.put("trainingOverNotTrainingRaw", rawTrainingRatio(c));
+			ratios.put("cpuPerRequestTrainingOverNotTraining", cpuRatio(c));
+			ratios.put("cpuPerRequestTrainingOverNotTrainingByRound", cpuRatioByRound(c));
+			ratios.put("cpuPerRequestRecordingOverNotTraining", recordingCpuRatio(c));
 			ratios.put("controlFirstOverSecond", controlRatio(c));
 			ratios.put("recordingOverNotTraining", recordingRatio(c));
 			ratios.put("oldGoneMaxMs", max(oldGone(c)));

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -51,6 +52,10 @@ public final class DemoProcess implements AutoCloseable {
 	private final int port;
 
 	private final int managementPort;
+
+	// the kernel may give the same free port twice in a row: a demo given it as both its
+	// ports fails to start (a benchmark run ended so), and two demos would fight over it
+	private static final Set<Integer> handedOut = ConcurrentHashMap.newKeySet();
 
 	private final Path log;
 
@@ -250,10 +255,15 @@ public final class DemoProcess implements AutoCloseable {
 	}
 
 	public static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket()) {
-			socket.bind(new InetSocketAddress("127.0.0.1", 0));
-			return socket.getLocalPort();
+		for (int attempt = 0; attempt < 100; attempt++) {
+			try (ServerSocket socket = new ServerSocket()) {
+				socket.bind(new InetSocketAddress("127.0.0.1", 0));
+				if (handedOut.add(socket.getLocalPort())) {
+					return socket.getLocalPort();
+				}
+			}
 		}
+		throw new IOException("No port that was not handed out before in 100 attempts");
 	}
 
 	/**

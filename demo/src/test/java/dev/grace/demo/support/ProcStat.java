@@ -43,6 +43,20 @@ public final class ProcStat {
 				+ Long.parseLong(fields[14]);
 	}
 
+	/**
+	 * The CPU a process used itself, in clock ticks (10 ms): user and system time, not
+	 * that of the children it reaped.
+	 * @param pid the process
+	 * @return the ticks, or -1 once it is gone
+	 */
+	public static long ownCpuTicks(long pid) {
+		String[] fields = fields(pid);
+		if (fields == null) {
+			return -1;
+		}
+		return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+	}
+
 	private static String[] fields(long pid) {
 		try {
 			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));

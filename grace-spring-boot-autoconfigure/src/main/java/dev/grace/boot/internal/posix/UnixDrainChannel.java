@@ -78,18 +78,23 @@ public final class UnixDrainChannel implements Drain.Channel {
 
 	@Override
 	public void listen(long parentPid, Consumer<@Nullable String> lines) {
-		UnixServerSocketChannel server;
-		try {
-			server = UnixServerSocketChannel.open();
-			server.socket().bind(address(ProcessHandle.current().pid()));
-			// polled: a blocked accept() would outlive a parent that never connects
-			server.configureBlocking(false);
-		}
-		catch (IOException ex) {
-			logger.warn("Cannot take drain reports from pid " + parentPid + ": " + ex);
-			return;
-		}
-		Thread thread = new Thread(() -> serve(server, parentPid, lines), "grace-drain-reports");
+		// bound on a thread of its own: loading jnr-unixsocket takes a restarted process's
+		// main thread tens of milliseconds, and the parent connects only once this process
+		// is ready, seconds later
+		Thread thread = new Thread(() -> {
+			UnixServerSocketChannel server;
+			try {
+				server = UnixServerSocketChannel.open();
+				server.socket().bind(address(ProcessHandle.current().pid()));
+				// polled: a blocked accept() would outlive a parent that never connects
+				server.configureBlocking(false);
+			}
+			catch (IOException ex) {
+				logger.warn("Cannot take drain reports from pid " + parentPid + ": " + ex);
+				return;
+			}
+			serve(server, parentPid, lines);
+		}, "grace-drain-reports");
 		thread.setDaemon(true);
 		thread.start();
 	}

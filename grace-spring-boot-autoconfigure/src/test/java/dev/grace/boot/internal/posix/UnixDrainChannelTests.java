@@ -2,6 +2,7 @@ package dev.grace.boot.internal.posix;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
@@ -26,8 +27,9 @@ class UnixDrainChannelTests {
 		List<String> heard = new CopyOnWriteArrayList<>();
 		channel.listen(this.self, (line) -> heard.add(String.valueOf(line)));
 
-		Drain.Successor successor = channel.connect(this.self);
-		assertThat(successor).isNotNull();
+		// it binds on a thread of its own; a parent connects only once its child is ready
+		Drain.Successor successor = await().atMost(Duration.ofSeconds(10))
+			.until(() -> channel.connect(this.self), Objects::nonNull);
 		assertThat(successor.send("connections=3 requests=1")).isTrue();
 		assertThat(successor.send("drained=927")).isTrue();
 		successor.close();
