@@ -374,13 +374,20 @@ public final class StartupBenchmark {
 	private static void warmUp(CellResult result, Map<Serving, Served> processes) throws InterruptedException {
 		Map<Serving, MixedLoad> loads = new EnumMap<>(Serving.class);
 		try {
-			processes.forEach((mode, served) -> loads.put(mode,
-					new MixedLoad(served.port(), served.managementPort(), 2, SLOW_MILLIS)));
+			loads.putAll(loads(processes));
 			Thread.sleep(WARM_UP_MILLIS);
 		}
 		finally {
 			loads.forEach((mode, load) -> result.addSamples(load.stop(), "warm-up, " + mode.label));
 		}
+	}
+
+	/** A mixed load on each process, started one after another. */
+	private static Map<Serving, MixedLoad> loads(Map<Serving, Served> processes) {
+		Map<Serving, MixedLoad> loads = new EnumMap<>(Serving.class);
+		processes.forEach((mode, served) -> loads.put(mode,
+				new MixedLoad(served.port(), served.managementPort(), 2, SLOW_MILLIS)));
+		return loads;
 	}
 
 	private static Throughput throughput(int round, Serving mode, Map<Serving, Window> windows, double exitMs,
@@ -405,9 +412,7 @@ public final class StartupBenchmark {
 	 */
 	private static Map<Serving, Window> windows(CellResult result, Map<Serving, Served> processes,
 			long warmUpMillis, int loadSeconds, Path directory) throws InterruptedException {
-		Map<Serving, MixedLoad> loads = new EnumMap<>(Serving.class);
-		processes.forEach((mode, served) -> loads.put(mode,
-				new MixedLoad(served.port(), served.managementPort(), 2, SLOW_MILLIS)));
+		Map<Serving, MixedLoad> loads = loads(processes);
 		long start = System.nanoTime();
 		int withSideRun = 0;
 		int stopped = 0;

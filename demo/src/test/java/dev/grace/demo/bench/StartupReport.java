@@ -115,19 +115,7 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 
 	/** Training / not training in each round, in the order of the rounds. */
 	static List<Double> trainingRatioByRound(CellResult cell) {
-		return cell.throughputs.stream()
-			.map(Throughput::round)
-			.distinct()
-			.map((round) -> throughputIn(cell, round, Serving.SIDE_RUN) / throughputIn(cell, round, Serving.NOT_TRAINING)
-					/ (throughputIn(cell, round, Serving.CONTROL_FIRST) / throughputIn(cell, round, Serving.CONTROL_SECOND)))
-			.toList();
-	}
-
-	private static double throughputIn(CellResult cell, int round, Serving mode) {
-		return sum(cell.throughputs.stream()
-			.filter((t) -> t.round() == round && t.mode() == mode)
-			.map(Throughput::requestsPerSecond)
-			.toList());
+		return byRound(cell, Throughput::requestsPerSecond);
 	}
 
 	/**
@@ -135,33 +123,39 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 	 * the control's at the same instants: above 1 what training costs the serving process.
 	 */
 	static double cpuRatio(CellResult cell) {
-		return cpuRatio(cell, (t) -> true);
+		return overControl(cell, (t) -> true, Throughput::cpuMsPerRequest);
 	}
 
 	/** The same in each round, in the order of the rounds. */
 	static List<Double> cpuRatioByRound(CellResult cell) {
-		return cell.throughputs.stream()
-			.map(Throughput::round)
-			.distinct()
-			.map((round) -> cpuRatio(cell, (t) -> t.round() == round))
-			.toList();
-	}
-
-	private static double cpuRatio(CellResult cell, java.util.function.Predicate<Throughput> rounds) {
-		return cpu(cell, rounds, Serving.SIDE_RUN) / cpu(cell, rounds, Serving.CONTROL_FIRST)
-				/ (cpu(cell, rounds, Serving.NOT_TRAINING) / cpu(cell, rounds, Serving.CONTROL_SECOND));
+		return byRound(cell, Throughput::cpuMsPerRequest);
 	}
 
 	/** CPU per request of a process recording class data itself over the control's. */
 	static double recordingCpuRatio(CellResult cell) {
-		return cpu(cell, (t) -> true, Serving.RECORDING) / cpu(cell, (t) -> true, Serving.CONTROL_FIRST);
+		return sum(cell, (t) -> true, Serving.RECORDING, Throughput::cpuMsPerRequest)
+				/ sum(cell, (t) -> true, Serving.CONTROL_FIRST, Throughput::cpuMsPerRequest);
 	}
 
-	private static double cpu(CellResult cell, java.util.function.Predicate<Throughput> rounds, Serving mode) {
-		return sum(cell.throughputs.stream()
-			.filter((t) -> t.mode() == mode && rounds.test(t))
-			.map(Throughput::cpuMsPerRequest)
-			.toList());
+	private static List<Double> byRound(CellResult cell, Function<Throughput, Double> figure) {
+		return cell.throughputs.stream()
+			.map(Throughput::round)
+			.distinct()
+			.map((round) -> overControl(cell, (t) -> t.round() == round, figure))
+			.toList();
+	}
+
+	// the training process's first / second window over the control's (the same as its
+	// own first / second over the control's first / second)
+	private static double overControl(CellResult cell, Predicate<Throughput> rounds,
+			Function<Throughput, Double> figure) {
+		return sum(cell, rounds, Serving.SIDE_RUN, figure) / sum(cell, rounds, Serving.CONTROL_FIRST, figure)
+				/ (sum(cell, rounds, Serving.NOT_TRAINING, figure) / sum(cell, rounds, Serving.CONTROL_SECOND, figure));
+	}
+
+	private static double sum(CellResult cell, Predicate<Throughput> rounds, Serving mode,
+			Function<Throughput, Double> figure) {
+		return sum(cell.throughputs.stream().filter((t) -> t.mode() == mode && rounds.test(t)).map(figure).toList());
 	}
 
 	/** Against the first windows of the control in the rounds that had a recording one. */

@@ -47,15 +47,15 @@ public final class DemoProcess implements AutoCloseable {
 	 */
 	public static final List<String> TEST_JVM_OPTIONS = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1");
 
+	// the kernel may give the same free port twice in a row: a demo given it as both its
+	// ports fails to start (a benchmark run ended so), and two demos would fight over it
+	private static final Set<Integer> handedOut = ConcurrentHashMap.newKeySet();
+
 	private final Process first;
 
 	private final int port;
 
 	private final int managementPort;
-
-	// the kernel may give the same free port twice in a row: a demo given it as both its
-	// ports fails to start (a benchmark run ended so), and two demos would fight over it
-	private static final Set<Integer> handedOut = ConcurrentHashMap.newKeySet();
 
 	private final Path log;
 
