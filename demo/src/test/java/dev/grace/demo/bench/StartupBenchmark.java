@@ -95,7 +95,7 @@ public final class StartupBenchmark {
 	public static void main(String[] args) throws Exception {
 		Path out = Path.of((args.length > 0) ? args[0] : "bench/results");
 		int rounds = (args.length > 1) ? Integer.parseInt(args[1]) : 4;
-		int loadSeconds = (args.length > 2) ? Integer.parseInt(args[2]) : 15;
+		int loadSeconds = (args.length > 2) ? Integer.parseInt(args[2]) : 40;
 		String jdks = (args.length > 3) ? args[3]
 				: "17=/usr/lib/jvm/java-17-openjdk-amd64,25=/usr/lib/jvm/temurin-25-jdk-amd64";
 		Path readme = (args.length > 4 && !args[4].equals("-")) ? Path.of(args[4]) : null;
@@ -286,7 +286,8 @@ public final class StartupBenchmark {
 	 * user would add: {@code -XX:AOTCacheOutput} on JDK 25, {@code -XX:ArchiveClassesAtExit}
 	 * before). A first window after the load has warmed them all (a fresh JVM's
 	 * throughput climbs for tens of seconds as its JIT compiles); then a quiet pause in
-	 * which the side run trains and ends; then a second window. Training / not training is
+	 * which the side run trains and ends; then a second window, all three under load again,
+	 * so that both windows share the machine the same way. Training / not training is
 	 * the training process's share of the first window over its share of the second, both
 	 * against the control, so that what tells one process from another cancels out. Then
 	 * the exits on {@code SIGTERM}, one at a time: how long each takes and the CPU it uses,
@@ -321,8 +322,9 @@ public final class StartupBenchmark {
 					trainingDirectory);
 			Window sideRun = before.get(Serving.SIDE_RUN);
 			long trainedMs = awaitTrained(trainingDirectory);
-			Map<Serving, Served> second = new EnumMap<>(
-					Map.of(Serving.NOT_TRAINING, training, Serving.CONTROL_SECOND, control));
+			// the recording process serves in it too: both windows share the machine three ways
+			Map<Serving, Served> second = new EnumMap<>(Map.of(Serving.NOT_TRAINING, training,
+					Serving.CONTROL_SECOND, control, Serving.RECORDING_SECOND, recording));
 			Map<Serving, Window> after = windows(result, second, LOAD_WARM_UP_MILLIS, loadSeconds, trainingDirectory);
 			if (after.get(Serving.NOT_TRAINING).sideRunCoverage() > 0) {
 				throw new IllegalStateException("A side run was alive in the window meant to have none");
@@ -344,19 +346,22 @@ public final class StartupBenchmark {
 			result.throughputs.add(
 					throughput(round, Serving.NOT_TRAINING, after, notTraining.ms(), notTraining.cpuMs(), 0));
 			result.throughputs.add(throughput(round, Serving.CONTROL_SECOND, after, Double.NaN, Double.NaN, 0));
+			result.throughputs.add(throughput(round, Serving.RECORDING_SECOND, after, Double.NaN, Double.NaN, 0));
 			log(String.format(Locale.ROOT,
 					"  side by side, first window: training %.0f req/s (side run alive in %.0f %% of the window, "
 							+ "stopped in %.0f %%), control %.0f, recording %.0f; after a %.1f s quiet pause in which "
-							+ "the side run trained: %.0f, control %.0f; CPU per request, ms: %.3f, %.3f, %.3f; then %.3f, "
-							+ "%.3f",
+							+ "the side run trained: %.0f, control %.0f, recording %.0f; CPU per request, ms: %.3f, %.3f, "
+							+ "%.3f; then %.3f, %.3f, %.3f",
 					sideRun.requestsPerSecond(), sideRun.sideRunCoverage() * 100, sideRun.sideRunStopped() * 100,
 					before.get(Serving.CONTROL_FIRST).requestsPerSecond(),
 					before.get(Serving.RECORDING).requestsPerSecond(), trainedMs / 1000.0,
 					after.get(Serving.NOT_TRAINING).requestsPerSecond(),
-					after.get(Serving.CONTROL_SECOND).requestsPerSecond(), sideRun.cpuMsPerRequest(),
+					after.get(Serving.CONTROL_SECOND).requestsPerSecond(),
+					after.get(Serving.RECORDING_SECOND).requestsPerSecond(), sideRun.cpuMsPerRequest(),
 					before.get(Serving.CONTROL_FIRST).cpuMsPerRequest(), before.get(Serving.RECORDING).cpuMsPerRequest(),
 					after.get(Serving.NOT_TRAINING).cpuMsPerRequest(),
-					after.get(Serving.CONTROL_SECOND).cpuMsPerRequest()));
+					after.get(Serving.CONTROL_SECOND).cpuMsPerRequest(),
+					after.get(Serving.RECORDING_SECOND).cpuMsPerRequest()));
 			log(String.format(Locale.ROOT,
 					"  SIGTERM -> exit: not recording %.0f ms, %.0f ms CPU; recording %.0f ms, %.0f ms CPU, wrote %d MB",
 					notTraining.ms(), notTraining.cpuMs(), recordingExit.ms(), recordingExit.cpuMs(),
@@ -886,7 +891,10 @@ public final class StartupBenchmark {
 		CONTROL_FIRST("control, first window"),
 
 		/** The same, its second window (side by side with NOT_TRAINING's). */
-		CONTROL_SECOND("control, second window");
+		CONTROL_SECOND("control, second window"),
+
+		/** The process that records itself, in the second window. */
+		RECORDING_SECOND("recording itself, second window");
 
 		final String label;
 
