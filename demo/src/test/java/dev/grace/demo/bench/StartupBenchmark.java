@@ -377,9 +377,8 @@ public final class StartupBenchmark {
 
 	/** The mixed load on each process at once, for {@value #WARM_UP_MILLIS} ms. */
 	private static void warmUp(CellResult result, Map<Serving, Served> processes) throws InterruptedException {
-		Map<Serving, MixedLoad> loads = new EnumMap<>(Serving.class);
+		Map<Serving, MixedLoad> loads = loads(processes);
 		try {
-			loads.putAll(loads(processes));
 			Thread.sleep(WARM_UP_MILLIS);
 		}
 		finally {
@@ -463,7 +462,7 @@ public final class StartupBenchmark {
 				long polled = served(samples, offset, firstPoll, lastPoll);
 				Long cpuFirst = cpuAtFirstPoll.get(entry.getKey());
 				Long cpuLast = cpuAtLastPoll.get(entry.getKey());
-				double cpuMsPerRequest = (cpuFirst == null || cpuLast == null || cpuFirst < 0 || polled == 0)
+				double cpuMsPerRequest = (cpuFirst == null || cpuLast == null || cpuFirst < 0 || cpuLast < 0 || polled == 0)
 						? Double.NaN : (cpuLast - cpuFirst) * 10.0 / polled;
 				windows.put(entry.getKey(),
 						new Window(served / (double) loadSeconds, served,
