@@ -39,10 +39,12 @@ class ContainerIT {
 
 	/**
 	 * A process is a zombie from its exit until its parent reaps it: briefly for a parent
-	 * that reaps (an exiting generation was seen in state Z for 0 to 284 ms, in 1 to 6
-	 * samples, on a busy 2-core machine: its main thread shows Z while its other threads
-	 * are torn down). One that stays a zombie this long was not reaped; a generation's
-	 * own exit is also checked by {@code awaitGone}, which needs it reaped.
+	 * that reaps. Its main thread shows Z while its other threads are torn down (an
+	 * exiting generation for 0 to 284 ms, in 1 to 6 samples, on a busy 2-core machine; a
+	 * class-data side run, whose threads run in SCHED_IDLE, for over 2 s under load), so
+	 * only the time with no other thread left counts. One that stays a zombie this long
+	 * then was not reaped; a generation's own exit is also checked by {@code awaitGone},
+	 * which needs it reaped.
 	 */
 	private static final Duration UNREAPED = Duration.ofSeconds(2);
 

@@ -8,11 +8,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
@@ -21,6 +23,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.grace.boot.internal.posix.ChildCommand;
 import dev.grace.boot.internal.posix.CpuPriority;
+import dev.grace.boot.internal.posix.SpawnedProcess;
 
 /**
  * Trains the class-data cache of this build in a side run, so that the serving process
@@ -249,17 +252,9 @@ public final class ClassDataTraining implements AutoCloseable {
 
 	private static Started startSideRun(List<String> argv, ChildCommand next, Path log)
 			throws IOException, InterruptedException {
-		ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
-			.redirectOutput(log.toFile())
-			.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-		if (next.directory() != null) {
-			builder.directory(next.directory().toFile());
-		}
-		Map<String, String> env = builder.environment();
-		env.clear();
-		env.putAll(next.env());
+		Map<String, String> env = new HashMap<>(next.env());
 		NOT_INHERITED.forEach(env::remove);
-		return startNiced(builder);
+		return startNiced(new ChildCommand(argv, env, next.directory()), log);
 	}
 
 	// with the JVM a JDK 25 side run starts to write the cache, which a SIGSTOP may have
@@ -289,35 +284,35 @@ public final class ClassDataTraining implements AutoCloseable {
 	// inherits the priority of the thread that starts it, so a thread of its own, lowered
 	// first, starts it. Nice 19 alone still cost a tenth: a nice thread that got a CPU
 	// keeps it for a while when a serving thread wakes; a SCHED_IDLE one does not. The
-	// JDK's reaper thread of this process, which the lowered thread makes, stays lowered
-	// too: it only waits for the side run's exit.
-	static Started startNiced(ProcessBuilder builder) throws IOException, InterruptedException {
-		CompletableFuture<Started> started = new CompletableFuture<>();
+	// thread that waits for its exit is made here, by the caller, not lowered: the JDK's
+	// process API makes it on the starting thread, and under load a SCHED_IDLE waiter left
+	// the exited side run a zombie for over 2 s (ContainerIT behind tini, in CI).
+	static Started startNiced(ChildCommand command, Path log) throws IOException, InterruptedException {
+		SpawnedProcess.load();
+		CompletableFuture<Long> spawned = new CompletableFuture<>();
+		AtomicBoolean idle = new AtomicBoolean();
 		Thread starter = new Thread(() -> {
-			boolean idle = CpuPriority.idleCallingThread();
+			idle.set(CpuPriority.idleCallingThread());
 			CpuPriority.setNiceOfCallingThread(CpuPriority.NICEST);
 			try {
-				started.complete(new Started(builder.start(), idle));
+				spawned.complete(SpawnedProcess.spawn(command, log));
 			}
 			catch (Throwable ex) {
-				started.completeExceptionally(ex);
+				spawned.completeExceptionally(ex);
 			}
 		}, "grace-class-data-start");
 		starter.setDaemon(true);
 		starter.start();
 		try {
-			return started.get();
+			return new Started(SpawnedProcess.reap(spawned.get()), idle.get());
 		}
 		catch (InterruptedException ex) {
 			// nobody will hold it: it must not outlive this process's wish
-			started.thenAccept((side) -> side.process().destroyForcibly());
+			spawned.thenAccept((pid) -> SpawnedProcess.reap(pid).destroyForcibly());
 			throw ex;
 		}
 		catch (ExecutionException ex) {
-			if (ex.getCause() instanceof IOException io) {
-				throw io;
-			}
-			throw new IOException("Cannot start the side run", ex.getCause());
+			throw new IOException("Cannot start the side run: " + ex.getCause().getMessage(), ex.getCause());
 		}
 	}
 

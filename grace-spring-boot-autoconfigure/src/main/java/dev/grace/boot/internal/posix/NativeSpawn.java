@@ -48,6 +48,10 @@ final class NativeSpawn {
 				result = instance;
 				if (result == null) {
 					result = new NativeSpawn(LibraryLoader.create(Calls.class).load(C_LIBRARY), loadChdir());
+					// jnr-ffi makes the thread that frees its native memory at the first
+					// allocation, with the allocating thread's CPU priority: made here, it has
+					// the priority of whoever loads the calls, not of a lowered spawning thread
+					Memory.allocateDirect(jnr.ffi.Runtime.getRuntime(result.calls), FILE_ACTIONS_SIZE);
 					instance = result;
 				}
 			}

@@ -24,37 +24,26 @@ final class PosixChild implements SpawnedChild {
 
 	private static final long PIPE_CLOSED_EXIT_WAIT_MILLIS = 10_000;
 
-	private static final int WNOHANG = 1;
-
-	// A thread blocked in a native call (waitpid) holds up this JVM's exit by 300 ms
-	// (HotSpot's VM_Exit waits for threads in native): the child outlives a process that
-	// was replaced, so it is polled, not waited for.
-	private static final long REAP_POLL_MILLIS = 10;
-
 	private final long pid;
 
 	private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
 
-	private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+	private final CompletableFuture<ExitStatus> exit;
 
-	private PosixChild(long pid) {
+	private PosixChild(long pid, CompletableFuture<ExitStatus> exit) {
 		this.pid = pid;
+		this.exit = exit;
 	}
 
 	static PosixChild start(long pid, int readyFd) {
-		PosixChild child = new PosixChild(pid);
-		daemon(() -> child.readReadiness(readyFd), "grace-child-" + pid + "-ready").start();
-		daemon(child::reap, "grace-child-" + pid + "-reaper").start();
+		PosixChild child = new PosixChild(pid, Reaper.start(pid, "grace-child-" + pid + "-reaper"));
+		Thread ready = new Thread(() -> child.readReadiness(readyFd), "grace-child-" + pid + "-ready");
+		ready.setDaemon(true);
+		// Not the creating thread's loader: Tomcat reports threads that hold the web
+		// application's loader when it stops.
+		ready.setContextClassLoader(PosixChild.class.getClassLoader());
+		ready.start();
 		return child;
-	}
-
-	// Not the creating thread's loader: Tomcat reports threads that hold the web
-	// application's loader when it stops.
-	private static Thread daemon(Runnable task, String name) {
-		Thread thread = new Thread(task, name);
-		thread.setDaemon(true);
-		thread.setContextClassLoader(PosixChild.class.getClassLoader());
-		return thread;
 	}
 
 	@Override
@@ -150,28 +139,6 @@ final class PosixChild implements SpawnedChild {
 		}
 		finally {
 			posix.close(fd);
-		}
-	}
-
-	private void reap() {
-		POSIX posix = NativePosix.get();
-		int[] status = new int[1];
-		while (true) {
-			long result = posix.waitpid(this.pid, status, WNOHANG);
-			if (result == this.pid) {
-				this.exit.complete(ExitStatus.of(status[0]));
-				return;
-			}
-			if (result < 0 && posix.errno() != Errno.EINTR.intValue()) {
-				this.exit.complete(new ExitStatus(-1, -1));
-				return;
-			}
-			try {
-				Thread.sleep(REAP_POLL_MILLIS);
-			}
-			catch (InterruptedException ex) {
-				return; // this process is exiting
-			}
 		}
 	}
 

@@ -34,7 +34,7 @@ public final class PosixSpawner implements Spawner {
 	// Descriptors opened by other threads while we spawn take the lowest free numbers:
 	// holes below the highest open one, or just above it. Closing this far past it in
 	// the child covers them.
-	private static final int CLOSE_MARGIN = 1024;
+	static final int CLOSE_MARGIN = 1024;
 
 	private final Supplier<ChildCommand> command;
 
@@ -149,7 +149,7 @@ public final class PosixSpawner implements Spawner {
 		};
 	}
 
-	private static boolean isCurrentDirectory(Path directory) {
+	static boolean isCurrentDirectory(Path directory) {
 		try {
 			return Files.isSameFile(directory, WorkingDirectory.CURRENT);
 		}

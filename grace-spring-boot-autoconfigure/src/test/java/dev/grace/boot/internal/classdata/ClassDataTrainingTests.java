@@ -27,21 +27,17 @@ class ClassDataTrainingTests {
 	/**
 	 * Every thread of a side run's JVM runs in SCHED_IDLE at nice 19, those it made before
 	 * anyone could renice it (GC, compiler) included; the thread that asked stays as it
-	 * was.
+	 * was, and so does the one that waits for the side run's exit (lowered, a busy machine
+	 * left the exited side run a zombie for seconds).
 	 */
 	@Test
-	void aSideRunStartsWithEveryThreadAtTheLowestPriority() throws Exception {
+	void aSideRunStartsWithEveryThreadAtTheLowestPriority(@TempDir Path dir) throws Exception {
 		Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-		// no pipes: the JDK closes a process's pipes on its own thread once it exits, which
-		// other tests of this JVM that compare its descriptors would see
-		ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xshare:auto", "-cp",
-				System.getProperty("java.class.path"), Sleeper.class.getName())
-			.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
-			.redirectError(ProcessBuilder.Redirect.DISCARD);
+		ChildCommand command = new ChildCommand(List.of(java.toString(), "-Xshare:auto", "-cp",
+				System.getProperty("java.class.path"), Sleeper.class.getName()), System.getenv(), dir);
 		int before = nice(Path.of("/proc/thread-self"));
 		int policyBefore = policy(Path.of("/proc/thread-self"));
-		ClassDataTraining.Started started = ClassDataTraining.startNiced(builder);
+		ClassDataTraining.Started started = ClassDataTraining.startNiced(command, dir.resolve("side-run.log"));
 		Process process = started.process();
 		try {
 			Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
@@ -63,10 +59,32 @@ class ClassDataTrainingTests {
 				.allSatisfy((name, value) -> assertThat(value).as(name).isEqualTo(SCHED_IDLE));
 			assertThat(nice(Path.of("/proc/thread-self"))).as("the test's own thread").isEqualTo(before);
 			assertThat(policy(Path.of("/proc/thread-self"))).as("the test's own thread").isEqualTo(policyBefore);
+			// the lowered thread that started it ends; no thread of this JVM stays lowered,
+			// the one that waits for the side run's exit included
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(lowered(Path.of("/proc/self/task")))
+					.as("threads of this JVM at SCHED_IDLE or nice 19, with their policy")
+					.isEmpty());
+			assertThat(Files.isDirectory(Path.of("/proc", Long.toString(process.pid())))).as("the side run, running")
+				.isTrue();
+			assertThat(Files.readString(Path.of("/proc", Long.toString(process.pid()), "cwd", "side-run.log")))
+				.as("the side run's output, in its directory").isEmpty();
 		}
 		finally {
 			process.destroyForcibly().waitFor();
 		}
+		assertThat(process.exitValue()).as("exit value of a process killed by SIGKILL").isEqualTo(128 + 9);
+		assertThat(Path.of("/proc", Long.toString(process.pid()))).as("the side run, reaped").doesNotExist();
+	}
+
+	private static Map<String, Integer> lowered(Path tasks) throws IOException {
+		Map<String, Integer> lowered = new TreeMap<>();
+		try (Stream<Path> each = Files.list(tasks)) {
+			// a thread that ends while we look is not lowered
+			each.filter((task) -> statField(task, 41, 0) == SCHED_IDLE || statField(task, 19, 0) == 19)
+				.forEach((task) -> lowered.put(name(task), policy(task)));
+		}
+		return lowered;
 	}
 
 	@Test

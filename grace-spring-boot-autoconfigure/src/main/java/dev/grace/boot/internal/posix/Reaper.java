@@ -1,0 +1,67 @@
+package dev.grace.boot.internal.posix;
+
+import java.util.concurrent.CompletableFuture;
+
+import jnr.constants.platform.Errno;
+import jnr.posix.POSIX;
+
+import dev.grace.boot.internal.SpawnedChild.ExitStatus;
+
+/**
+ * Waits for a child of this process to exit and reaps it, on a daemon thread of its own,
+ * made by the caller and so running at the caller's CPU priority: a waiting thread that a
+ * busy machine leaves unscheduled leaves its child a zombie as long.
+ */
+final class Reaper {
+
+	private static final int WNOHANG = 1;
+
+	// A thread blocked in a native call (waitpid) holds up this JVM's exit by 300 ms
+	// (HotSpot's VM_Exit waits for threads in native): a child may outlive a process that
+	// was replaced, so it is polled, not waited for.
+	private static final long POLL_MILLIS = 10;
+
+	private Reaper() {
+	}
+
+	/**
+	 * Starts waiting for a child.
+	 * @param pid the child, which no other thread of this process waits for
+	 * @param name the waiting thread's name
+	 * @return its exit status once it is reaped; an unknown status if it is not (or no
+	 * longer) this process's child
+	 */
+	static CompletableFuture<ExitStatus> start(long pid, String name) {
+		CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+		Thread thread = new Thread(() -> reap(pid, exit), name);
+		thread.setDaemon(true);
+		// Not the creating thread's loader: Tomcat reports threads that hold the web
+		// application's loader when it stops.
+		thread.setContextClassLoader(Reaper.class.getClassLoader());
+		thread.start();
+		return exit;
+	}
+
+	private static void reap(long pid, CompletableFuture<ExitStatus> exit) {
+		POSIX posix = NativePosix.get();
+		int[] status = new int[1];
+		while (true) {
+			long result = posix.waitpid(pid, status, WNOHANG);
+			if (result == pid) {
+				exit.complete(ExitStatus.of(status[0]));
+				return;
+			}
+			if (result < 0 && posix.errno() != Errno.EINTR.intValue()) {
+				exit.complete(new ExitStatus(-1, -1));
+				return;
+			}
+			try {
+				Thread.sleep(POLL_MILLIS);
+			}
+			catch (InterruptedException ex) {
+				return; // this process is exiting
+			}
+		}
+	}
+
+}
