@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -339,7 +340,7 @@ public final class StartupBenchmark {
 			long recordedBytes = Files.isRegularFile(recorded) ? Files.size(recorded) : 0;
 			result.throughputs.add(new Throughput(round, Serving.SIDE_RUN, sideRun.requestsPerSecond(),
 					sideRun.sideRunCoverage(), sideRun.sideRunStopped(), sideRun.requests(), sideRun.cpuMsPerRequest(),
-					Double.NaN, Double.NaN, 0));
+					sideRun.trainingCpuMs(), sideRun.cpuMs(), Double.NaN, Double.NaN, 0));
 			result.throughputs.add(throughput(round, Serving.CONTROL_FIRST, before, Double.NaN, Double.NaN, 0));
 			result.throughputs.add(throughput(round, Serving.RECORDING, before, recordingExit.ms(),
 					recordingExit.cpuMs(), recordedBytes));
@@ -398,7 +399,7 @@ public final class StartupBenchmark {
 			double exitCpuMs, long recordedBytes) {
 		Window window = windows.get(mode);
 		return new Throughput(round, mode, window.requestsPerSecond(), 0, 0, window.requests(),
-				window.cpuMsPerRequest(), exitMs, exitCpuMs, recordedBytes);
+				window.cpuMsPerRequest(), window.trainingCpuMs(), window.cpuMs(), exitMs, exitCpuMs, recordedBytes);
 	}
 
 	private static Served serve(List<DemoProcess> demos, Cell cell, List<String> jvmOptions, Path directory,
@@ -429,6 +430,8 @@ public final class StartupBenchmark {
 		// out, CPU per request only what each process does with them
 		Map<Serving, Long> cpuAtFirstPoll = new EnumMap<>(Serving.class);
 		Map<Serving, Long> cpuAtLastPoll = new EnumMap<>(Serving.class);
+		Map<Serving, TrainingCpu> training = new EnumMap<>(Serving.class);
+		processes.forEach((mode, served) -> training.put(mode, new TrainingCpu(served.demo().firstPid())));
 		long firstPoll = -1;
 		long lastPoll = -1;
 		try {
@@ -445,11 +448,13 @@ public final class StartupBenchmark {
 					}
 					polls++;
 					List<Long> running = sideRuns(directory);
+					training.forEach((mode, trainingCpu) -> trainingCpu.poll(mode.trains() ? running : List.of()));
 					withSideRun += running.isEmpty() ? 0 : 1;
 					stopped += running.stream().anyMatch(StartupBenchmark::isStopped) ? 1 : 0;
 				}
 				Thread.sleep(200);
 			}
+			training.values().forEach(TrainingCpu::end);
 		}
 		finally {
 			for (Map.Entry<Serving, MixedLoad> entry : loads.entrySet()) {
@@ -464,10 +469,12 @@ public final class StartupBenchmark {
 				Long cpuLast = cpuAtLastPoll.get(entry.getKey());
 				double cpuMsPerRequest = (cpuFirst == null || cpuLast == null || cpuFirst < 0 || cpuLast < 0 || polled == 0)
 						? Double.NaN : (cpuLast - cpuFirst) * 10.0 / polled;
+				TrainingCpu trainingCpu = training.get(entry.getKey());
 				windows.put(entry.getKey(),
 						new Window(served / (double) loadSeconds, served,
 								(polls == 0) ? 0 : withSideRun / (double) polls,
-								(polls == 0) ? 0 : stopped / (double) polls, cpuMsPerRequest));
+								(polls == 0) ? 0 : stopped / (double) polls, cpuMsPerRequest, trainingCpu.trainingMs(),
+								trainingCpu.ownMs()));
 			}
 		}
 		return windows;
@@ -901,6 +908,11 @@ public final class StartupBenchmark {
 			this.label = label;
 		}
 
+		/** Whether the side runs of the window's cache directory are this process's. */
+		boolean trains() {
+			return this == SIDE_RUN || this == NOT_TRAINING;
+		}
+
 	}
 
 	/**
@@ -922,9 +934,85 @@ public final class StartupBenchmark {
 	 * @param sideRunCoverage the part of the window during which a side run was alive
 	 * @param sideRunStopped the part of the window during which it was stopped
 	 * @param cpuMsPerRequest the CPU the serving process used per request answered
+	 * @param trainingCpuMs the CPU class-data training used in the window: the serving
+	 * process's threads that run it and its side runs
+	 * @param cpuMs the CPU the serving process used in the same time
 	 */
 	record Window(double requestsPerSecond, long requests, double sideRunCoverage, double sideRunStopped,
-			double cpuMsPerRequest) {
+			double cpuMsPerRequest, double trainingCpuMs, double cpuMs) {
+
+	}
+
+	/**
+	 * The CPU that class-data training uses in a window, read directly rather than through
+	 * throughput, which a 2-CPU machine shared by three processes and their loads resolves
+	 * to a few percent only: the serving process's threads that run it (the pacer, the
+	 * side run's reaper) and its side runs, each side run from the first poll that sees it
+	 * (from 0 when it starts within the window). The threads' and the process's own CPU
+	 * are read at the first poll and the end.
+	 */
+	static final class TrainingCpu {
+
+		// the kernel keeps 15 characters of a thread's name
+		private static final List<String> THREADS = List.of("grace-class-da", "grace-spawned-");
+
+		private final long pid;
+
+		private Map<Long, Long> threadsAtStart;
+
+		private Map<Long, Long> threadsAtEnd = Map.of();
+
+		private long ownAtStart = -1;
+
+		private long ownAtEnd = -1;
+
+		private final Map<Long, Long> sideRunsAtStart = new HashMap<>();
+
+		private final Map<Long, Long> sideRunsLast = new HashMap<>();
+
+		TrainingCpu(long pid) {
+			this.pid = pid;
+		}
+
+		void poll(List<Long> sideRuns) {
+			boolean first = this.threadsAtStart == null;
+			if (first) {
+				this.threadsAtStart = ProcStat.threadCpuTicks(this.pid, THREADS);
+				this.ownAtStart = ProcStat.ownCpuTicks(this.pid);
+			}
+			for (long sideRun : sideRuns) {
+				long ticks = ProcStat.cpuTicks(sideRun);
+				if (ticks >= 0) {
+					if (first) {
+						this.sideRunsAtStart.put(sideRun, ticks);
+					}
+					this.sideRunsLast.merge(sideRun, ticks, Math::max);
+				}
+			}
+		}
+
+		void end() {
+			this.threadsAtEnd = ProcStat.threadCpuTicks(this.pid, THREADS);
+			this.ownAtEnd = ProcStat.ownCpuTicks(this.pid);
+		}
+
+		double trainingMs() {
+			if (this.threadsAtStart == null) {
+				return Double.NaN;
+			}
+			long ticks = 0;
+			for (Map.Entry<Long, Long> thread : this.threadsAtEnd.entrySet()) {
+				ticks += thread.getValue() - this.threadsAtStart.getOrDefault(thread.getKey(), 0L);
+			}
+			for (Map.Entry<Long, Long> sideRun : this.sideRunsLast.entrySet()) {
+				ticks += sideRun.getValue() - this.sideRunsAtStart.getOrDefault(sideRun.getKey(), 0L);
+			}
+			return ticks * 10.0;
+		}
+
+		double ownMs() {
+			return (this.ownAtStart < 0 || this.ownAtEnd < 0) ? Double.NaN : (this.ownAtEnd - this.ownAtStart) * 10.0;
+		}
 
 	}
 
@@ -939,12 +1027,15 @@ public final class StartupBenchmark {
 	 * the serving process)
 	 * @param requests GETs and POSTs answered in the window
 	 * @param cpuMsPerRequest the CPU the serving process used per request answered
+	 * @param trainingCpuMs the CPU class-data training used in the window (its threads in
+	 * the serving process and its side runs)
+	 * @param cpuMs the CPU the serving process used in the window
 	 * @param exitMs from {@code SIGTERM} to the process gone (NaN: killed with its side run)
 	 * @param exitCpuMs CPU it and its children used from then on
 	 * @param recordedBytes the size of the cache it wrote at its exit, if it recorded
 	 */
 	record Throughput(int round, Serving mode, double requestsPerSecond, double sideRunCoverage,
-			double sideRunStopped, long requests, double cpuMsPerRequest,
+			double sideRunStopped, long requests, double cpuMsPerRequest, double trainingCpuMs, double cpuMs,
 			double exitMs, double exitCpuMs, long recordedBytes) {
 
 		boolean training() {

@@ -173,6 +173,32 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		return median(throughputs(cell, Serving.RECORDING, (t) -> t.recordedBytes() / 1e6));
 	}
 
+	/**
+	 * The CPU class-data training used in the windows in which it trained (the serving
+	 * process's threads that run it and its side runs) over the CPU the serving process
+	 * used in them, all rounds: what it can have taken from serving, read directly.
+	 */
+	static double trainingCpuShare(CellResult cell) {
+		return sum(throughputs(cell, Serving.SIDE_RUN, Throughput::trainingCpuMs))
+				/ sum(throughputs(cell, Serving.SIDE_RUN, Throughput::cpuMs));
+	}
+
+	/** The same in each round, in the order of the rounds. */
+	static List<Double> trainingCpuShareByRound(CellResult cell) {
+		return cell.throughputs.stream()
+			.filter((t) -> t.mode() == Serving.SIDE_RUN)
+			.map((t) -> t.trainingCpuMs() / t.cpuMs())
+			.toList();
+	}
+
+	/** The same in every window of the processes that train nothing: 0 unless it is misread. */
+	static double untrainedCpuMs(CellResult cell) {
+		return sum(cell.throughputs.stream()
+			.filter((t) -> t.mode() != Serving.SIDE_RUN)
+			.map(Throughput::trainingCpuMs)
+			.toList());
+	}
+
 	static double minCoverage(CellResult cell) {
 		return min(throughputs(cell, Serving.SIDE_RUN, Throughput::sideRunCoverage));
 	}
@@ -281,14 +307,15 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 					+ "both alike and what a second window gains on the first anyway is taken out. A process that "
 					+ "records class data itself serves side by side with them in both windows, so that each window "
 					+ "shares the machine three ways:\n\n");
-		md.append("| cell | round | serving | req/s | requests | CPU per request ms | side run alive in window "
-				+ "| side run stopped in window | SIGTERM → exit ms | CPU in the exit ms | cache written MB |\n"
-				+ "|---|---|---|---|---|---|---|---|---|---|---|\n");
+		md.append("| cell | round | serving | req/s | requests | CPU per request ms | CPU ms | training's CPU ms "
+				+ "| side run alive in window | side run stopped in window | SIGTERM → exit ms | CPU in the exit ms "
+				+ "| cache written MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
 		for (CellResult cell : this.cells) {
 			for (Throughput t : cell.throughputs) {
-				md.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %d | %.3f | %s | %s | %s | %s | %s |%n",
-						cell.cell.name(), t.round(), t.mode().label, t.requestsPerSecond(), t.requests(),
-						t.cpuMsPerRequest(),
+				md.append(String.format(Locale.ROOT,
+						"| %s | %d | %s | %.0f | %d | %.3f | %.0f | %.0f | %s | %s | %s | %s | %s |%n", cell.cell.name(),
+						t.round(), t.mode().label, t.requestsPerSecond(), t.requests(), t.cpuMsPerRequest(), t.cpuMs(),
+						t.trainingCpuMs(),
 						t.training() ? pct(t.sideRunCoverage()) : "–", t.training() ? pct(t.sideRunStopped()) : "–",
 						ms(t.exitMs()), ms(t.exitCpuMs()),
 						(t.mode() == Serving.RECORDING) ? String.format(Locale.ROOT, "%.0f", t.recordedBytes() / 1e6)
@@ -357,6 +384,15 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 						max(cpuRatioByRound(c))) + ")");
 		row(md, "side run alive / stopped in the training window (least)",
 				(c) -> pct(minCoverage(c)) + " / " + pct(minStopped(c)));
+		row(md, "CPU training used in the training window (its threads in the serving process, its side run) / "
+				+ "the serving process's CPU in it, ms (sum of rounds)",
+				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughputs(c, Serving.SIDE_RUN,
+						Throughput::trainingCpuMs)), sum(throughputs(c, Serving.SIDE_RUN, Throughput::cpuMs))));
+		row(md, "**training's CPU / the serving process's**, training window (rounds min–max)",
+				(c) -> String.format(Locale.ROOT, "**%.2f %%** (%.2f–%.2f %%)", trainingCpuShare(c) * 100,
+						min(trainingCpuShareByRound(c)) * 100, max(trainingCpuShareByRound(c)) * 100));
+		row(md, "the same read in the windows without training, ms (sum: 0 unless misread)",
+				(c) -> String.format(Locale.ROOT, "%.0f", untrainedCpuMs(c)));
 		row(md, "throughput while the serving process records itself (`-XX:AOTCacheOutput` on 25, "
 				+ "`-XX:ArchiveClassesAtExit` on 17), first / second window, req/s (sum of rounds)",
 				(c) -> String.format(Locale.ROOT, "%.0f / %.0f", sum(throughput(c, Serving.RECORDING)),
@@ -392,6 +428,11 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		for (CellResult c : this.cells) {
 			target(md, "throughput training / not training ≥ 0.98, " + c.cell.name(), c, StartupReport::trainingRatio,
 					0.98, false);
+		}
+		for (CellResult c : this.cells) {
+			target(md, "training's own CPU ≤ 2 % of the serving process's in the window it trains in (the cost the "
+					+ "throughput ratio bounds, read directly), " + c.cell.name(), c, (x) -> trainingCpuShare(x) * 100, 2,
+					true);
 		}
 		for (CellResult c : this.cells) {
 			target(md, "CPU per request training / not training ≤ 1.02 (what the throughput ratio means, without the "
@@ -544,6 +585,8 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 				m.put("sideRunCoverage", t.sideRunCoverage());
 				m.put("sideRunStopped", t.sideRunStopped());
 				m.put("cpuMsPerRequest", t.cpuMsPerRequest());
+				m.put("trainingCpuMs", t.trainingCpuMs());
+				m.put("cpuMs", t.cpuMs());
 				m.put("exitMs", t.exitMs());
 				m.put("exitCpuMs", t.exitCpuMs());
 				m.put("recordedBytes", t.recordedBytes());
@@ -563,6 +606,8 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			ratios.put("cpuPerRequestTrainingOverNotTraining", cpuRatio(c));
 			ratios.put("cpuPerRequestTrainingOverNotTrainingByRound", cpuRatioByRound(c));
 			ratios.put("cpuPerRequestRecordingOverNotTraining", recordingCpuRatio(c));
+			ratios.put("trainingCpuShare", trainingCpuShare(c));
+			ratios.put("trainingCpuShareByRound", trainingCpuShareByRound(c));
 			ratios.put("controlFirstOverSecond", controlRatio(c));
 			ratios.put("recordingOverNotTraining", recordingRatio(c));
 			ratios.put("oldGoneMaxMs", max(oldGone(c)));

@@ -3,6 +3,10 @@ package dev.grace.demo.support;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * What {@code /proc/<pid>/stat} says of a process, read after the command name, which may
@@ -57,10 +61,47 @@ public final class ProcStat {
 		return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
 	}
 
+	/**
+	 * The CPU each thread of a process named with one of some prefixes has used, in clock
+	 * ticks (10 ms): user and system time.
+	 * @param pid the process
+	 * @param prefixes the beginnings of the names of the threads to read (the kernel keeps
+	 * the first 15 characters of a name)
+	 * @return the ticks by thread id, empty once the process is gone
+	 */
+	public static Map<Long, Long> threadCpuTicks(long pid, List<String> prefixes) {
+		Map<Long, Long> ticks = new HashMap<>();
+		try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+			tasks.forEach((task) -> {
+				String stat = read(task.resolve("stat"));
+				if (stat != null) {
+					String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+					if (prefixes.stream().anyMatch(name::startsWith)) {
+						String[] fields = fields(stat);
+						ticks.put(Long.parseLong(task.getFileName().toString()),
+								Long.parseLong(fields[11]) + Long.parseLong(fields[12]));
+					}
+				}
+			});
+		}
+		catch (IOException ex) {
+			// gone
+		}
+		return ticks;
+	}
+
 	private static String[] fields(long pid) {
+		String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+		return (stat != null) ? fields(stat) : null;
+	}
+
+	private static String[] fields(String stat) {
+		return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+	}
+
+	private static String read(Path stat) {
 		try {
-			String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-			return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+			return Files.readString(stat);
 		}
 		catch (IOException ex) {
 			return null;
