@@ -391,7 +391,7 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		row(md, "**training's CPU / the serving process's**, training window (rounds min–max)",
 				(c) -> String.format(Locale.ROOT, "**%.2f %%** (%.2f–%.2f %%)", trainingCpuShare(c) * 100,
 						min(trainingCpuShareByRound(c)) * 100, max(trainingCpuShareByRound(c)) * 100));
-		row(md, "the same read in the windows without training, ms (sum: 0 unless misread)",
+		row(md, "the same threads in every other window, ms (sum; a process that records itself still extracts its fat jar, paced alike)",
 				(c) -> String.format(Locale.ROOT, "%.0f", untrainedCpuMs(c)));
 		row(md, "throughput while the serving process records itself (`-XX:AOTCacheOutput` on 25, "
 				+ "`-XX:ArchiveClassesAtExit` on 17), first / second window, req/s (sum of rounds)",
