@@ -632,7 +632,20 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 
 	// --- where it ran
 
-	static String commit() {
+	private static String commit;
+
+	/**
+	 * The commit measured, read once: a run reads it before it writes its results into the
+	 * work tree, which would show as changes.
+	 */
+	static synchronized String commit() {
+		if (commit == null) {
+			commit = readCommit();
+		}
+		return commit;
+	}
+
+	private static String readCommit() {
 		try {
 			String head = StartupBenchmark.run(List.of("git", "rev-parse", "--short=12", "HEAD")).trim();
 			String dirty = StartupBenchmark.run(List.of("git", "status", "--porcelain", "--untracked-files=no")).trim();
