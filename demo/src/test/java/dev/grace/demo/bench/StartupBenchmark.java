@@ -948,9 +948,10 @@ public final class StartupBenchmark {
 	 * The CPU that class-data training uses in a window, read directly rather than through
 	 * throughput, which a 2-CPU machine shared by three processes and their loads resolves
 	 * to a few percent only: the serving process's threads that run it (the pacer, the
-	 * side run's reaper) and its side runs, each side run from the first poll that sees it
-	 * (from 0 when it starts within the window). The threads' and the process's own CPU
-	 * are read at the first poll and the end.
+	 * side run's reaper) and its side runs, each thread and side run from the first poll
+	 * that sees it (from 0 when it starts within the window) to the last, so that one that
+	 * ends within the window counts up to its last poll. The process's own CPU is read at
+	 * the first poll and the end.
 	 */
 	static final class TrainingCpu {
 
@@ -961,7 +962,7 @@ public final class StartupBenchmark {
 
 		private Map<Long, Long> threadsAtStart;
 
-		private Map<Long, Long> threadsAtEnd = Map.of();
+		private final Map<Long, Long> threadsLast = new HashMap<>();
 
 		private long ownAtStart = -1;
 
@@ -977,10 +978,12 @@ public final class StartupBenchmark {
 
 		void poll(List<Long> sideRuns) {
 			boolean first = this.threadsAtStart == null;
+			Map<Long, Long> threads = ProcStat.threadCpuTicks(this.pid, THREADS);
 			if (first) {
-				this.threadsAtStart = ProcStat.threadCpuTicks(this.pid, THREADS);
+				this.threadsAtStart = threads;
 				this.ownAtStart = ProcStat.ownCpuTicks(this.pid);
 			}
+			threads.forEach((thread, ticks) -> this.threadsLast.merge(thread, ticks, Math::max));
 			for (long sideRun : sideRuns) {
 				long ticks = ProcStat.cpuTicks(sideRun);
 				if (ticks >= 0) {
@@ -993,7 +996,8 @@ public final class StartupBenchmark {
 		}
 
 		void end() {
-			this.threadsAtEnd = ProcStat.threadCpuTicks(this.pid, THREADS);
+			ProcStat.threadCpuTicks(this.pid, THREADS)
+				.forEach((thread, ticks) -> this.threadsLast.merge(thread, ticks, Math::max));
 			this.ownAtEnd = ProcStat.ownCpuTicks(this.pid);
 		}
 
@@ -1002,7 +1006,7 @@ public final class StartupBenchmark {
 				return Double.NaN;
 			}
 			long ticks = 0;
-			for (Map.Entry<Long, Long> thread : this.threadsAtEnd.entrySet()) {
+			for (Map.Entry<Long, Long> thread : this.threadsLast.entrySet()) {
 				ticks += thread.getValue() - this.threadsAtStart.getOrDefault(thread.getKey(), 0L);
 			}
 			for (Map.Entry<Long, Long> sideRun : this.sideRunsLast.entrySet()) {

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -307,12 +308,19 @@ public final class ClassDataTraining implements AutoCloseable {
 			return new Started(SpawnedProcess.reap(spawned.get()), idle.get());
 		}
 		catch (InterruptedException ex) {
-			// nobody will hold it: it must not outlive this process's wish
-			spawned.thenAccept((pid) -> SpawnedProcess.reap(pid).destroyForcibly());
+			// nobody will hold it: it must not outlive this process's wish. Its reaper is
+			// made here too, not by the lowered thread: the spawn is a moment, so it is
+			// awaited (join does not answer interrupts)
+			try {
+				SpawnedProcess.reap(spawned.join()).destroyForcibly();
+			}
+			catch (CompletionException notStarted) {
+				// nothing to end
+			}
 			throw ex;
 		}
 		catch (ExecutionException ex) {
-			throw new IOException("Cannot start the side run: " + ex.getCause().getMessage(), ex.getCause());
+			throw new IOException("Cannot start the side run: " + ex.getCause(), ex.getCause());
 		}
 	}
 

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import jnr.constants.platform.OpenFlags;
 import jnr.posix.POSIX;
+import org.jspecify.annotations.Nullable;
 
 import dev.grace.boot.internal.SpawnedChild.ExitStatus;
 
@@ -28,18 +29,19 @@ import dev.grace.boot.internal.SpawnedChild.ExitStatus;
  */
 public final class SpawnedProcess extends Process {
 
-	private static final int SIGTERM = 15;
-
-	private static final int SIGKILL = 9;
-
 	private static final int SIGNALLED = 0x80;
 
 	private final long pid;
 
+	// taken before it can be reaped: a handle knows its process's start time, and signals
+	// and lists nothing once the pid is another process's
+	private final @Nullable ProcessHandle handle;
+
 	private final CompletableFuture<ExitStatus> exit;
 
-	private SpawnedProcess(long pid, CompletableFuture<ExitStatus> exit) {
+	private SpawnedProcess(long pid, @Nullable ProcessHandle handle, CompletableFuture<ExitStatus> exit) {
 		this.pid = pid;
+		this.handle = handle;
 		this.exit = exit;
 	}
 
@@ -110,7 +112,8 @@ public final class SpawnedProcess extends Process {
 	 * @return the child as a process
 	 */
 	public static SpawnedProcess reap(long pid) {
-		return new SpawnedProcess(pid, Reaper.start(pid, "grace-spawned-" + pid + "-reaper"));
+		ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
+		return new SpawnedProcess(pid, handle, Reaper.start(pid, "grace-spawned-" + pid + "-reaper"));
 	}
 
 	@Override
@@ -160,7 +163,7 @@ public final class SpawnedProcess extends Process {
 
 	/**
 	 * The exit code, or {@code 0x80} plus the signal that killed it, as the JDK's own
-	 * processes give.
+	 * processes give; {@code -1} when its status is unknown (another waiter reaped it).
 	 */
 	@Override
 	public int exitValue() {
@@ -168,30 +171,30 @@ public final class SpawnedProcess extends Process {
 		if (status == null) {
 			throw new IllegalThreadStateException("process " + this.pid + " has not exited");
 		}
-		return (status.code() >= 0) ? status.code() : SIGNALLED + status.signal();
+		if (status.code() >= 0) {
+			return status.code();
+		}
+		return (status.signal() >= 0) ? SIGNALLED + status.signal() : -1;
 	}
 
 	@Override
 	public void destroy() {
-		signal(SIGTERM);
+		if (this.handle != null && !this.exit.isDone()) {
+			this.handle.destroy();
+		}
 	}
 
 	@Override
 	public Process destroyForcibly() {
-		signal(SIGKILL);
+		if (this.handle != null && !this.exit.isDone()) {
+			this.handle.destroyForcibly();
+		}
 		return this;
 	}
 
 	@Override
 	public boolean supportsNormalTermination() {
 		return true;
-	}
-
-	// once reaped, its pid may be another process's
-	private void signal(int signal) {
-		if (!this.exit.isDone()) {
-			NativePosix.get().kill(this.pid, signal);
-		}
 	}
 
 	@Override
@@ -206,21 +209,20 @@ public final class SpawnedProcess extends Process {
 
 	@Override
 	public ProcessHandle toHandle() {
-		if (this.exit.isDone()) {
-			throw new IllegalStateException("process " + this.pid + " has exited");
+		if (this.handle == null) {
+			throw new IllegalStateException("process " + this.pid + " had exited when it was reaped");
 		}
-		return ProcessHandle.of(this.pid)
-			.orElseThrow(() -> new IllegalStateException("process " + this.pid + " has exited"));
+		return this.handle;
 	}
 
 	@Override
 	public Stream<ProcessHandle> children() {
-		return isAlive() ? ProcessHandle.of(this.pid).stream().flatMap(ProcessHandle::children) : Stream.empty();
+		return (this.handle != null && isAlive()) ? this.handle.children() : Stream.empty();
 	}
 
 	@Override
 	public Stream<ProcessHandle> descendants() {
-		return isAlive() ? ProcessHandle.of(this.pid).stream().flatMap(ProcessHandle::descendants) : Stream.empty();
+		return (this.handle != null && isAlive()) ? this.handle.descendants() : Stream.empty();
 	}
 
 	@Override
