@@ -37,12 +37,7 @@ final class PosixChild implements SpawnedChild {
 
 	static PosixChild start(long pid, int readyFd) {
 		PosixChild child = new PosixChild(pid, Reaper.start(pid, "grace-child-" + pid + "-reaper"));
-		Thread ready = new Thread(() -> child.readReadiness(readyFd), "grace-child-" + pid + "-ready");
-		ready.setDaemon(true);
-		// Not the creating thread's loader: Tomcat reports threads that hold the web
-		// application's loader when it stops.
-		ready.setContextClassLoader(PosixChild.class.getClassLoader());
-		ready.start();
+		Reaper.daemon(() -> child.readReadiness(readyFd), "grace-child-" + pid + "-ready").start();
 		return child;
 	}
 

@@ -41,13 +41,23 @@ final class Reaper {
 	 */
 	static CompletableFuture<ExitStatus> start(long pid, String name) {
 		CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-		Thread thread = new Thread(() -> reap(pid, exit), name);
+		daemon(() -> reap(pid, exit), name).start();
+		return exit;
+	}
+
+	/**
+	 * A daemon thread of this package's, for a child of this process.
+	 * @param task what it runs
+	 * @param name its name
+	 * @return the thread, not started
+	 */
+	static Thread daemon(Runnable task, String name) {
+		Thread thread = new Thread(task, name);
 		thread.setDaemon(true);
 		// Not the creating thread's loader: Tomcat reports threads that hold the web
 		// application's loader when it stops.
 		thread.setContextClassLoader(Reaper.class.getClassLoader());
-		thread.start();
-		return exit;
+		return thread;
 	}
 
 	private static void reap(long pid, CompletableFuture<ExitStatus> exit) {
