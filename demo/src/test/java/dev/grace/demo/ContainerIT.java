@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,6 +23,7 @@ import dev.grace.demo.support.MixedLoad.Kind;
 import dev.grace.demo.support.MixedLoad.Sample;
 import dev.grace.demo.support.PidNamespace.Member;
 import dev.grace.demo.support.Processes;
+import dev.grace.demo.support.RawHttp;
 import dev.grace.demo.support.ZombieSampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,12 +52,15 @@ class ContainerIT {
 
 	private static final int RESTARTS = 3;
 
+	// longer than a handover and a stop under the IT's load, shorter than grace.drain-timeout
+	private static final long DRAINING_MILLIS = 20_000;
+
 	@Test
 	void pid1() throws Exception {
 		String reason = ContainerDemo.unavailableReason();
 		Assumptions.assumeTrue(reason == null, reason);
 		try (ContainerDemo demo = ContainerDemo.asPid1(Map.of())) {
-			restartUnderLoadThenStop(demo, "pid1", "java", 2);
+			restartUnderLoadThenStop(demo, "pid1", "java", 2, false);
 		}
 	}
 
@@ -64,7 +69,7 @@ class ContainerIT {
 		String reason = ContainerDemo.tiniUnavailableReason();
 		Assumptions.assumeTrue(reason == null, reason);
 		try (ContainerDemo demo = ContainerDemo.behindTini(Map.of("GRACE_SUPERVISOR", "on"))) {
-			restartUnderLoadThenStop(demo, "behindTini", "tini", 3);
+			restartUnderLoadThenStop(demo, "behindTini", "tini", 3, true);
 		}
 	}
 
@@ -89,6 +94,34 @@ class ContainerIT {
 		}
 	}
 
+	// One more restart while a slow request keeps the old generation draining, and SIGTERM
+	// to PID 1 then, as a deploy followed by `docker stop` would do: the stop must reach the
+	// generation that serves (the draining one is stopping already and ignores it), which
+	// exits while its predecessor still drains; the slow request is answered in full.
+	private static String stopWhileTheOldGenerationDrains(ContainerDemo demo, long pid) throws Exception {
+		try (RawHttp slow = RawHttp.connect(demo.port())) {
+			slow.writeRequest("GET", "/slow?ms=" + DRAINING_MILLIS, null, false);
+			Awaitility.await("the slow request in flight in pid " + pid)
+				.atMost(Duration.ofSeconds(10))
+				.until(() -> RawHttp.get(demo.port(), "/").jsonLong("slowInFlight") >= 1);
+			demo.namespace().signalInit(Processes.SIGUSR2);
+			long last = demo.awaitGeneration(RESTARTS + 2, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
+			demo.namespace().signalInit(Processes.SIGTERM);
+			assertThat(demo.namespace().awaitGone(last, Duration.ofSeconds(30)))
+				.as("generation " + (RESTARTS + 2) + " (pid " + last
+						+ "), which serves, gone after SIGTERM to PID 1 while pid " + pid + " drains")
+				.isNull();
+			assertThat(demo.namespace().hostPidOf(pid))
+				.as("generation " + (RESTARTS + 1) + " (pid " + pid + ") still draining its slow request")
+				.isPresent();
+			RawHttp.Response answer = slow.readResponse();
+			assertThat(answer.status()).as("the slow request's status").isEqualTo(200);
+			assertThat(answer.jsonLong("pid")).as("pid that answered the slow request").isEqualTo(pid);
+			return "Supervisor: pid " + pid + " exited (exit code 0) and its successor, pid " + last
+					+ ", stopped for good before it; exiting 0";
+		}
+	}
+
 	private static long supervisorRssKib(ContainerDemo demo, List<Member> jvms, long servingPid) throws Exception {
 		Member supervisor = jvms.stream().filter((m) -> m.nsPid() != servingPid).findFirst().orElseThrow();
 		String status = Files.readString(Path.of("/proc", Long.toString(supervisor.hostPid()), "status"));
@@ -99,11 +132,12 @@ class ContainerIT {
 
 	// Three SIGUSR2 to PID 1 under the mixed load: each time the next generation serves
 	// with a new pid and the old one is gone (exited and reaped); PID 1 stays; no request
-	// fails; no zombie is left at any moment. Then SIGTERM to PID 1: exit code 0 and an
-	// empty namespace. While serving, the namespace holds PID 1, the supervisor (PID 1
-	// itself, or tini's child) and the serving generation: two JVMs.
+	// fails; no zombie is left at any moment. Then SIGTERM to PID 1 (with stopWhileDraining,
+	// during one more restart, while the old generation drains): exit code 0 and an empty
+	// namespace. While serving, the namespace holds PID 1, the supervisor (PID 1 itself, or
+	// tini's child) and the serving generation: two JVMs.
 	private static void restartUnderLoadThenStop(ContainerDemo demo, String name, String init,
-			int processesWhileServing) throws Exception {
+			int processesWhileServing, boolean stopWhileDraining) throws Exception {
 		long initPid = demo.namespace().initHostPid();
 		try (ZombieSampler zombies = ZombieSampler.start(demo.namespace())) {
 			long pid = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
@@ -146,10 +180,20 @@ class ContainerIT {
 			long supervisorRssKib = supervisorRssKib(demo, jvms, pid);
 			assertThat(supervisorRssKib).as("resident size of the supervisor JVM, KiB").isLessThanOrEqualTo(64 * 1024);
 
-			demo.namespace().signalInit(Processes.SIGTERM);
+			String lastLine;
+			if (stopWhileDraining) {
+				lastLine = stopWhileTheOldGenerationDrains(demo, pid);
+			}
+			else {
+				demo.namespace().signalInit(Processes.SIGTERM);
+				lastLine = "Supervisor: pid " + pid + " exited (exit code 0) and said it stops for good; exiting 0";
+			}
 			assertThat(demo.awaitExit(ContainerDemo.STOP_TIMEOUT))
 				.as("exit code of PID 1 after SIGTERM, through unshare\n" + ContainerDemo.tail(demo.log()))
 				.hasValue(0);
+			// told so, the supervisor does not wait for a successor, which left the orphans of the
+			// last generation (a side run it killed) unreaped while it waited
+			assertThat(demo.log()).as("the supervisor's last line").contains(lastLine);
 			assertThat(demo.namespace().awaitEmpty(Duration.ofSeconds(10))).as("left in the namespace").isEmpty();
 			assertThat(demo.demo().livePids()).as("processes of this demo left").isEmpty();
 

@@ -6,10 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jnr.constants.platform.Errno;
@@ -17,6 +20,7 @@ import jnr.ffi.LibraryLoader;
 import jnr.posix.POSIX;
 import jnr.posix.SpawnFileAction;
 import jnr.unixsocket.UnixDatagramChannel;
+import org.jspecify.annotations.Nullable;
 import sun.misc.Signal;
 
 import dev.grace.boot.internal.posix.NativePosix;
@@ -40,14 +44,20 @@ public final class Supervisor {
 
 	private static final List<String> FORWARDED = List.of("TERM", "INT", "HUP", "USR2");
 
-	// the successor is named long before its parent exits; this only covers scheduling
+	// the successor is named long before its parent exits, and a process that stops for
+	// good says so: this only covers scheduling, and a process that ends without a word
 	private static final long SUCCESSOR_WAIT_MILLIS = 500;
+
+	private static final int WNOHANG = 1;
 
 	private final POSIX posix = NativePosix.get();
 
 	private final AtomicLong main = new AtomicLong(-1);
 
 	private final AtomicLong successor = new AtomicLong(-1);
+
+	// processes that said they stop for good: no successor comes after them
+	private final Set<Long> stopping = ConcurrentHashMap.newKeySet();
 
 	private final long self = ProcessHandle.current().pid();
 
@@ -89,46 +99,87 @@ public final class Supervisor {
 	private int superviseUntilGone() {
 		int[] status = new int[1];
 		int lastStatus = 0;
+		Integer early = null;
 		while (true) {
-			long pid = this.posix.waitpid(-1, status, 0);
-			if (pid < 0) {
-				if (this.posix.errno() == Errno.EINTR.intValue()) {
-					continue;
+			long serving = this.main.get();
+			int wait;
+			if (early != null) {
+				wait = early; // the successor had exited before its predecessor
+				early = null;
+			}
+			else {
+				long pid = this.posix.waitpid(-1, status, 0);
+				if (pid < 0) {
+					if (this.posix.errno() == Errno.EINTR.intValue()) {
+						continue;
+					}
+					return lastStatus; // no child left
 				}
-				return lastStatus; // no child left
+				if (pid != serving) {
+					continue; // an orphan, reaped
+				}
+				wait = status[0];
 			}
-			if (pid != this.main.get()) {
-				continue; // an orphan, reaped
-			}
-			lastStatus = exitCode(status[0]);
-			long next = awaitSuccessor(pid);
-			if (next < 0) {
-				log("Supervisor: pid " + pid + " exited (" + describe(status[0]) + ") and named no successor; exiting "
+			lastStatus = exitCode(wait);
+			Successor next = awaitSuccessor(serving);
+			this.stopping.remove(serving);
+			if (next.pid() < 0) {
+				reapOrphans(new HashMap<>());
+				log("Supervisor: pid " + serving + " exited (" + describe(wait) + ") and " + next.why() + "; exiting "
 						+ lastStatus);
 				return lastStatus;
 			}
-			this.main.set(next);
-			log("Supervisor: pid " + pid + " exited (" + describe(status[0]) + "); pid " + next + " serves now");
+			early = next.exit();
+			this.main.set(next.pid());
+			log("Supervisor: pid " + serving + " exited (" + describe(wait) + "); pid " + next.pid() + " serves now");
 		}
 	}
 
-	private long awaitSuccessor(long exited) {
+	/**
+	 * The process that serves after {@code exited}: the successor it named, or none when
+	 * it said it stops for good, its successor did, or it named none in time. Orphans are
+	 * reaped meanwhile (a side run the exited process killed, say), as this process is
+	 * their parent; the status of one that is the successor goes to the supervising loop.
+	 */
+	private Successor awaitSuccessor(long exited) {
 		long deadline = System.nanoTime() + SUCCESSOR_WAIT_MILLIS * 1_000_000;
-		do {
+		Map<Long, Integer> reaped = new HashMap<>();
+		while (true) {
+			reapOrphans(reaped);
 			long next = this.successor.get();
-			if (next > 0 && next != exited && this.posix.kill(next, 0) == 0) {
-				return next;
+			boolean named = next > 0 && next != exited;
+			if (named && reaped.containsKey(next)) {
+				return new Successor(next, reaped.get(next), "");
+			}
+			if (named && this.posix.kill(next, 0) == 0) {
+				return new Successor(next, null, "");
+			}
+			if (named && this.stopping.contains(next)) {
+				return new Successor(-1, null, "its successor, pid " + next + ", stopped for good before it");
+			}
+			if (this.stopping.contains(exited)) {
+				return new Successor(-1, null, "said it stops for good");
+			}
+			if (System.nanoTime() >= deadline) {
+				return new Successor(-1, null, named ? "named pid " + next + ", which is gone"
+						: "named no successor within " + SUCCESSOR_WAIT_MILLIS + " ms");
 			}
 			try {
 				Thread.sleep(10);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
-				return -1;
+				return new Successor(-1, null, "the supervisor was interrupted");
 			}
 		}
-		while (System.nanoTime() < deadline);
-		return -1;
+	}
+
+	/** Reaps every child that has exited, without waiting, keeping their statuses. */
+	private void reapOrphans(Map<Long, Integer> reaped) {
+		int[] status = new int[1];
+		for (long pid; (pid = this.posix.waitpid(-1, status, WNOHANG)) > 0;) {
+			reaped.put(pid, status[0]);
+		}
 	}
 
 	private void receive(UnixDatagramChannel channel) {
@@ -138,9 +189,14 @@ public final class Supervisor {
 				buffer.clear();
 				channel.receive(buffer);
 				buffer.flip();
-				long pid = SupervisorChannel.mainPid(StandardCharsets.US_ASCII.decode(buffer).toString());
+				String message = StandardCharsets.US_ASCII.decode(buffer).toString();
+				long pid = SupervisorChannel.mainPid(message);
 				if (pid > 0) {
 					this.successor.set(pid);
+				}
+				long stopping = SupervisorChannel.stoppingPid(message);
+				if (stopping > 0) {
+					this.stopping.add(stopping);
 				}
 			}
 			catch (IOException ex) {
@@ -151,8 +207,12 @@ public final class Supervisor {
 		}
 	}
 
+	// To the newest process named: while its predecessor drains (and ignores a stop, as
+	// it is stopping already) the successor serves, and a stop meant for the container
+	// must reach it.
 	private void forward(Signal signal) {
-		long target = this.main.get();
+		long named = this.successor.get();
+		long target = (named > 0 && this.posix.kill(named, 0) == 0) ? named : this.main.get();
 		if (target > 0) {
 			this.posix.kill(target, signal.getNumber());
 		}
@@ -204,6 +264,15 @@ public final class Supervisor {
 		System.out.println(Instant.now() + "  INFO " + ProcessHandle.current().pid() + " --- [supervisor] "
 				+ Supervisor.class.getName() + " : " + message);
 		System.out.flush();
+	}
+
+	/**
+	 * What follows a serving process's exit.
+	 * @param pid the process that serves now, -1 for none
+	 * @param exit its wait status when it was reaped already, else null
+	 * @param why why none serves
+	 */
+	private record Successor(long pid, @Nullable Integer exit, String why) {
 	}
 
 	/** The one libc call jnr-posix does not have. */

@@ -12,7 +12,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * How the application tells its supervisor which process serves: one datagram,
  * {@code MAINPID=<pid>}, sent by the serving process when a new one takes over, before
- * it exits. An abstract Unix socket, so that it works on a read-only root file system.
+ * it exits; or {@code STOPPING=<pid>}, sent by a process that stops for good, so that
+ * the supervisor does not wait for a successor once it is gone. An abstract Unix socket,
+ * so that it works on a read-only root file system.
  */
 final class SupervisorChannel {
 
@@ -47,13 +49,27 @@ final class SupervisorChannel {
 	 * @return the pid, or -1
 	 */
 	static long mainPid(@Nullable String message) {
+		return pid(message, "MAINPID=");
+	}
+
+	/**
+	 * The pid a {@code STOPPING=} message names: a process that stops for good.
+	 * @param message the message
+	 * @return the pid, or -1
+	 */
+	static long stoppingPid(@Nullable String message) {
+		return pid(message, "STOPPING=");
+	}
+
+	private static long pid(@Nullable String message, String prefix) {
 		if (message == null) {
 			return -1;
 		}
 		for (String line : message.split("\n")) {
-			if (line.startsWith("MAINPID=")) {
+			if (line.startsWith(prefix)) {
 				try {
-					return Long.parseLong(line.substring("MAINPID=".length()).trim());
+					long pid = Long.parseLong(line.substring(prefix.length()).trim());
+					return (pid > 0) ? pid : -1;
 				}
 				catch (NumberFormatException ex) {
 					return -1;

@@ -13,7 +13,7 @@ import dev.grace.boot.internal.ServiceManager;
 
 /**
  * The application's side of {@link Supervisor}: the serving process names its successor
- * before it exits.
+ * before it exits, or says that it stops for good.
  */
 public final class SupervisorNotifier implements ServiceManager {
 
@@ -42,6 +42,18 @@ public final class SupervisorNotifier implements ServiceManager {
 		}
 		catch (IOException ex) {
 			logger.warn("Could not tell the supervisor that pid " + pid + " serves now: " + ex);
+		}
+	}
+
+	@Override
+	public void stopping() {
+		long self = ProcessHandle.current().pid();
+		try {
+			SupervisorChannel.send(this.socket, "STOPPING=" + self);
+		}
+		catch (IOException ex) {
+			// the supervisor then waits a moment for a successor before it exits
+			logger.warn("Could not tell the supervisor that pid " + self + " stops: " + ex);
 		}
 	}
 

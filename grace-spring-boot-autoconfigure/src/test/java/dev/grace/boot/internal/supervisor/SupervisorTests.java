@@ -1,14 +1,19 @@
 package dev.grace.boot.internal.supervisor;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
+import jnr.unixsocket.UnixDatagramChannel;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,6 +37,40 @@ class SupervisorTests {
 		assertThat(SupervisorChannel.mainPid("READY=1\nMAINPID=77\n")).isEqualTo(77);
 		assertThat(SupervisorChannel.mainPid("MAINPID=x")).isEqualTo(-1);
 		assertThat(SupervisorChannel.mainPid(null)).isEqualTo(-1);
+		assertThat(SupervisorChannel.mainPid("MAINPID=0")).isEqualTo(-1);
+		assertThat(SupervisorChannel.mainPid("STOPPING=12")).isEqualTo(-1);
+	}
+
+	@Test
+	void readsWhichProcessStopsForGood() {
+		assertThat(SupervisorChannel.stoppingPid("STOPPING=12")).isEqualTo(12);
+		assertThat(SupervisorChannel.stoppingPid("MAINPID=12")).isEqualTo(-1);
+		assertThat(SupervisorChannel.stoppingPid("STOPPING=-3")).isEqualTo(-1);
+		assertThat(SupervisorChannel.stoppingPid(null)).isEqualTo(-1);
+	}
+
+	@Test
+	@Timeout(10)
+	void theServingProcessNamesItsSuccessorOrSaysItStops() throws Exception {
+		String name = "grace-supervisor-test-" + UUID.randomUUID();
+		try (UnixDatagramChannel channel = UnixDatagramChannel.open()) {
+			channel.bind(SupervisorChannel.address(name));
+			SupervisorNotifier notifier = SupervisorNotifier
+				.fromEnvironment(Map.of(SupervisorChannel.VARIABLE, name));
+			assertThat(notifier).isNotNull();
+			notifier.replacedBy(4242, 2, List.of());
+			notifier.stopping();
+			assertThat(receive(channel)).isEqualTo("MAINPID=4242");
+			assertThat(receive(channel)).isEqualTo("STOPPING=" + ProcessHandle.current().pid());
+		}
+		assertThat(SupervisorNotifier.fromEnvironment(Map.of())).isNull();
+	}
+
+	private static String receive(UnixDatagramChannel channel) throws Exception {
+		ByteBuffer buffer = ByteBuffer.allocate(512);
+		channel.receive(buffer);
+		buffer.flip();
+		return StandardCharsets.US_ASCII.decode(buffer).toString();
 	}
 
 	@Test
