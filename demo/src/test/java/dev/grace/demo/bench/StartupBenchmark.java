@@ -303,16 +303,21 @@ public final class StartupBenchmark {
 		Path recorded = recordingDirectory.resolve("recorded." + ((cell.feature() >= 25) ? "aot" : "jsa"));
 		List<DemoProcess> demos = new ArrayList<>();
 		try {
+			// all three at once, so that their JITs are as old in each window: a throughput that
+			// still climbs for minutes puts one started seconds later behind in the first window
+			// and less so in the second, which the ratios would count as its own (the training
+			// process, started last, was up to 10 % behind its control in a round). Its side run
+			// cannot train before the load: it needs a quiet machine for longer than the others
+			// take to start, and the load pauses it.
 			Served control = serve(demos, cell, List.of(), controlDirectory, "--grace.class-data.enabled=false");
 			Served recording = serve(demos, cell,
 					List.of(((cell.feature() >= 25) ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + recorded),
 					recordingDirectory);
-			control.demo().awaitGeneration(1, STEP_TIMEOUT);
-			recording.demo().awaitGeneration(1, STEP_TIMEOUT);
-			// last, so that its side run has not trained while the others started
 			Served training = serve(demos, cell, List.of(), trainingDirectory);
 			// ready on both ports, as a client's load balancer would see it
-			training.demo().awaitGeneration(1, STEP_TIMEOUT);
+			for (Served served : List.of(control, recording, training)) {
+				served.demo().awaitGeneration(1, STEP_TIMEOUT);
+			}
 			Map<Serving, Served> first = new EnumMap<>(Map.of(Serving.SIDE_RUN, training, Serving.CONTROL_FIRST,
 					control, Serving.RECORDING, recording));
 			warmUp(result, first);
