@@ -306,9 +306,10 @@ public final class StartupBenchmark {
 			// all three at once, so that their JITs are as old in each window: a throughput that
 			// still climbs for minutes puts one started seconds later behind in the first window
 			// and less so in the second, which the ratios would count as its own (the training
-			// process, started last, was up to 10 % behind its control in a round). Its side run
-			// cannot train before the load: it needs a quiet machine for longer than the others
-			// take to start, and the load pauses it.
+			// process was started last until a4e9972; its rounds read 0.91-1.05 against its
+			// control). Its side run does not train before the load: it needs its process quiet
+			// for longer than the others take to start, at the lowest priority while they
+			// start, and the load pauses it (the results say how long it was alive and stopped).
 			Served control = serve(demos, cell, List.of(), controlDirectory, "--grace.class-data.enabled=false");
 			Served recording = serve(demos, cell,
 					List.of(((cell.feature() >= 25) ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + recorded),
