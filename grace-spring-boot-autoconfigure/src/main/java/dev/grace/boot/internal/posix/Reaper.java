@@ -4,6 +4,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import jnr.constants.platform.Errno;
+import jnr.constants.platform.WaitFlags;
 import jnr.posix.POSIX;
 
 import dev.grace.boot.internal.SpawnedChild.ExitStatus;
@@ -15,7 +16,6 @@ import dev.grace.boot.internal.SpawnedChild.ExitStatus;
  */
 final class Reaper {
 
-	private static final int WNOHANG = 1;
 
 	// A thread blocked in a native call (waitpid) holds up this JVM's exit by 300 ms
 	// (HotSpot's VM_Exit waits for threads in native): a child may outlive a process that
@@ -65,7 +65,7 @@ final class Reaper {
 		int[] status = new int[1];
 		long start = System.nanoTime();
 		while (true) {
-			long result = posix.waitpid(pid, status, WNOHANG);
+			long result = posix.waitpid(pid, status, WaitFlags.WNOHANG.intValue());
 			if (result == pid) {
 				exit.complete(ExitStatus.of(status[0]));
 				return;

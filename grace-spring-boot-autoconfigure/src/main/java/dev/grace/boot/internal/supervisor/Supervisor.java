@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jnr.constants.platform.Errno;
+import jnr.constants.platform.WaitFlags;
 import jnr.ffi.LibraryLoader;
 import jnr.posix.POSIX;
 import jnr.posix.SpawnFileAction;
@@ -48,7 +49,6 @@ public final class Supervisor {
 	// good says so: this only covers scheduling, and a process that ends without a word
 	private static final long SUCCESSOR_WAIT_MILLIS = 500;
 
-	private static final int WNOHANG = 1;
 
 	private final POSIX posix = NativePosix.get();
 
@@ -177,7 +177,7 @@ public final class Supervisor {
 	/** Reaps every child that has exited, without waiting, keeping their statuses. */
 	private void reapOrphans(Map<Long, Integer> reaped) {
 		int[] status = new int[1];
-		for (long pid; (pid = this.posix.waitpid(-1, status, WNOHANG)) > 0;) {
+		for (long pid; (pid = this.posix.waitpid(-1, status, WaitFlags.WNOHANG.intValue())) > 0;) {
 			reaped.put(pid, status[0]);
 		}
 	}
