@@ -38,11 +38,18 @@ class SupervisorProcessTests {
 
 	private Process supervisor;
 
+	private Thread reader;
+
+	// Its pipes are closed here, not later by the JDK's reaper after waitFor has returned:
+	// a test that counts this JVM's open descriptors may run next.
 	@AfterEach
-	void killEverything() throws InterruptedException {
+	void killEverything() throws Exception {
 		if (this.supervisor != null) {
 			this.supervisor.descendants().forEach(ProcessHandle::destroyForcibly);
 			this.supervisor.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+			this.reader.join(10_000);
+			this.supervisor.getOutputStream().close();
+			this.supervisor.getInputStream().close();
 		}
 	}
 
@@ -109,7 +116,7 @@ class SupervisorProcessTests {
 				Supervisor.class.getName(), "sh", script.toString())
 			.redirectErrorStream(true)
 			.start();
-		Thread reader = new Thread(() -> {
+		this.reader = new Thread(() -> {
 			try (BufferedReader lines = new BufferedReader(
 					new InputStreamReader(this.supervisor.getInputStream(), StandardCharsets.UTF_8))) {
 				for (String line; (line = lines.readLine()) != null;) {
@@ -120,8 +127,8 @@ class SupervisorProcessTests {
 				// the supervisor is gone
 			}
 		}, "supervisor-output");
-		reader.setDaemon(true);
-		reader.start();
+		this.reader.setDaemon(true);
+		this.reader.start();
 		String app = await().atMost(WAIT)
 			.until(() -> this.output.stream().filter((line) -> line.startsWith("app ")).findFirst().orElse(null),
 					(line) -> line != null);
