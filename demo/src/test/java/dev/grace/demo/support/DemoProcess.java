@@ -428,6 +428,10 @@ public final class DemoProcess implements AutoCloseable {
 		return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
 	}
 
+	public Path logFile() {
+		return this.log;
+	}
+
 	public String log() {
 		try {
 			return Files.readString(this.log);
