@@ -50,6 +50,14 @@ public interface SpawnedChild {
 			return (termsig == 0) ? new ExitStatus((wait >> 8) & 0xff, -1) : new ExitStatus(-1, termsig);
 		}
 
+		/**
+		 * The status as a shell reports it, for a process that passes it on as its own.
+		 * @return the exit code, or 128 plus the signal that killed it
+		 */
+		public int shellCode() {
+			return (this.code >= 0) ? this.code : 128 + Math.max(this.signal, 0);
+		}
+
 		@Override
 		public String toString() {
 			if (this.code >= 0) {

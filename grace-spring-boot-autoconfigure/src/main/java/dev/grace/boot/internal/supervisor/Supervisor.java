@@ -24,6 +24,7 @@ import jnr.unixsocket.UnixDatagramChannel;
 import org.jspecify.annotations.Nullable;
 import sun.misc.Signal;
 
+import dev.grace.boot.internal.SpawnedChild.ExitStatus;
 import dev.grace.boot.internal.posix.NativePosix;
 import dev.grace.boot.internal.posix.ProcNet;
 
@@ -120,18 +121,18 @@ public final class Supervisor {
 				}
 				wait = status[0];
 			}
-			lastStatus = exitCode(wait);
+			lastStatus = ExitStatus.of(wait).shellCode();
 			Successor next = awaitSuccessor(serving);
 			this.stopping.remove(serving);
 			if (next.pid() < 0) {
 				reapOrphans(new HashMap<>());
-				log("Supervisor: pid " + serving + " exited (" + describe(wait) + ") and " + next.why() + "; exiting "
+				log("Supervisor: pid " + serving + " exited (" + ExitStatus.of(wait) + ") and " + next.why() + "; exiting "
 						+ lastStatus);
 				return lastStatus;
 			}
 			early = next.exit();
 			this.main.set(next.pid());
-			log("Supervisor: pid " + serving + " exited (" + describe(wait) + "); pid " + next.pid() + " serves now");
+			log("Supervisor: pid " + serving + " exited (" + ExitStatus.of(wait) + "); pid " + next.pid() + " serves now");
 		}
 	}
 
@@ -241,16 +242,6 @@ public final class Supervisor {
 		if (result != 0) {
 			log("Supervisor: prctl(PR_SET_CHILD_SUBREAPER) failed; a restarted application is not its child");
 		}
-	}
-
-	static int exitCode(int wait) {
-		int termsig = wait & 0x7f;
-		return (termsig == 0) ? (wait >> 8) & 0xff : 128 + termsig;
-	}
-
-	private static String describe(int wait) {
-		int termsig = wait & 0x7f;
-		return (termsig == 0) ? "exit code " + ((wait >> 8) & 0xff) : "killed by signal " + termsig;
 	}
 
 	private static Thread daemon(Runnable task, String name) {

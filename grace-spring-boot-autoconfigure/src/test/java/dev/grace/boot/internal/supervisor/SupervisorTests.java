@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.grace.boot.internal.SpawnedChild.ExitStatus;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SupervisorTests {
@@ -25,10 +27,13 @@ class SupervisorTests {
 
 	@Test
 	void exitsWithTheServingProcessesStatusAsAShellWould() {
-		assertThat(Supervisor.exitCode(0)).isZero();
-		assertThat(Supervisor.exitCode(3 << 8)).isEqualTo(3);
-		assertThat(Supervisor.exitCode(9)).isEqualTo(137);
-		assertThat(Supervisor.exitCode(15)).isEqualTo(143);
+		// the supervisor passes on its serving process's waitpid status this way
+		assertThat(ExitStatus.of(0).shellCode()).isZero();
+		assertThat(ExitStatus.of(3 << 8).shellCode()).isEqualTo(3);
+		assertThat(ExitStatus.of(9).shellCode()).isEqualTo(137);
+		assertThat(ExitStatus.of(15).shellCode()).isEqualTo(143);
+		assertThat(ExitStatus.of(3 << 8)).hasToString("exit code 3");
+		assertThat(ExitStatus.of(9)).hasToString("killed by signal 9");
 	}
 
 	@Test
