@@ -58,6 +58,9 @@ public final class StartupBenchmark {
 	// a chain's idle restarts: the first, then those of a build whose cache was used before
 	static final int IDLE_RESTARTS = 4;
 
+	/** How often a restart probes GET / once the new process logged that it is ready. */
+	static final long RESTART_PROBE_MILLIS = 2;
+
 	// load before the first throughput window: the JITs of the three processes that share
 	// the 2 cores compile their hot paths first (each climbs for tens of seconds; their CPU per
 	// request still fell by 12-22 % from a window after 45 s to the next); then a quiet moment
@@ -263,7 +266,7 @@ public final class StartupBenchmark {
 			catch (IOException ex) {
 				result.probeFailure("probe GET /: " + ex);
 			}
-			Thread.sleep(2);
+			Thread.sleep(RESTART_PROBE_MILLIS);
 		}
 		long serving = System.nanoTime();
 		while (isAlive(oldPid)) {

@@ -16,7 +16,6 @@ import dev.grace.boot.internal.SpawnedChild.ExitStatus;
  */
 final class Reaper {
 
-
 	// A thread blocked in a native call (waitpid) holds up this JVM's exit by 300 ms
 	// (HotSpot's VM_Exit waits for threads in native): a child may outlive a process that
 	// was replaced, so it is polled, not waited for. Often while it is young, as a child

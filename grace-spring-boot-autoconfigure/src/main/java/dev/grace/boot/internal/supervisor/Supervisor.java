@@ -50,7 +50,6 @@ public final class Supervisor {
 	// good says so: this only covers scheduling, and a process that ends without a word
 	private static final long SUCCESSOR_WAIT_MILLIS = 500;
 
-
 	private final POSIX posix = NativePosix.get();
 
 	private final AtomicLong main = new AtomicLong(-1);
@@ -121,18 +120,19 @@ public final class Supervisor {
 				}
 				wait = status[0];
 			}
-			lastStatus = ExitStatus.of(wait).shellCode();
+			ExitStatus exited = ExitStatus.of(wait);
+			lastStatus = exited.shellCode();
 			Successor next = awaitSuccessor(serving);
 			this.stopping.remove(serving);
 			if (next.pid() < 0) {
 				reapOrphans(new HashMap<>());
-				log("Supervisor: pid " + serving + " exited (" + ExitStatus.of(wait) + ") and " + next.why() + "; exiting "
+				log("Supervisor: pid " + serving + " exited (" + exited + ") and " + next.why() + "; exiting "
 						+ lastStatus);
 				return lastStatus;
 			}
 			early = next.exit();
 			this.main.set(next.pid());
-			log("Supervisor: pid " + serving + " exited (" + ExitStatus.of(wait) + "); pid " + next.pid() + " serves now");
+			log("Supervisor: pid " + serving + " exited (" + exited + "); pid " + next.pid() + " serves now");
 		}
 	}
 
