@@ -282,9 +282,9 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			}
 		}
 		md.append("\nRestarts (1 to " + StartupBenchmark.IDLE_RESTARTS + " idle, " + (StartupBenchmark.IDLE_RESTARTS + 1)
-				+ " under the mixed load; `GET /` is probed every " + StartupBenchmark.RESTART_PROBE_MILLIS + " ms from the new process's ready line on, not "
-				+ "while it starts, as a cold start's probes hit a port nobody listens on yet; the class-data line "
-				+ "is the old process's):\n\n");
+				+ " under the mixed load; `GET /` is probed every " + StartupBenchmark.RESTART_PROBE_MILLIS
+				+ " ms from the new process's ready line on, not while it starts, as a cold start's probes "
+				+ "hit a port nobody listens on yet; the class-data line is the old process's):\n\n");
 		md.append("| cell | round | restart | signal → new pid answers ms | signal → new ready ms "
 				+ "| new answers → old gone ms | new ready (its log) → old gone ms | started in ms | old exit "
 				+ "| side run before, ms | class data |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
