@@ -25,10 +25,11 @@ final class SideRunPacer {
 	// While no side run works, a sample only looks for the quiet second that lets one
 	// work, and it wakes a thread of a process busy at that moment: the pacer sampling ten
 	// times a second and the side run's reaper polling as often took 0.8-1.0 % of a
-	// serving process's CPU under the mixed load on 2 cores (bench/startup, 2026-12-06).
-	// The price: a side run resumes up to 250 ms later, and a sample spans 250 ms, so a
-	// burst of up to 25 ms of CPU in it still counts as quiet.
-	static final Duration WAITING_INTERVAL = Duration.ofMillis(250);
+	// serving process's CPU under the mixed load on 2 cores (bench/startup, 2026-12-06),
+	// four times a second and ten 0.45-0.75 % (2026-12-07). The price: a side run resumes
+	// up to 500 ms later, and a sample spans 500 ms, so a burst of up to 50 ms of CPU in
+	// it still counts as quiet.
+	static final Duration WAITING_INTERVAL = Duration.ofMillis(500);
 
 	static final Duration LONGEST_PAUSE = Duration.ofSeconds(60);
 

@@ -1,5 +1,6 @@
 package dev.grace.boot.internal.posix;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -24,7 +25,7 @@ final class Reaper {
 	// reaper took 5 ms of CPU a second from it (0.4 % of its CPU under load).
 	private static final long YOUNG_POLL_MILLIS = 10;
 
-	private static final long POLL_MILLIS = 100;
+	private static final Duration POLL = Duration.ofMillis(100);
 
 	private static final long YOUNG_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -39,8 +40,21 @@ final class Reaper {
 	 * longer) this process's child
 	 */
 	static CompletableFuture<ExitStatus> start(long pid, String name) {
+		return start(pid, name, POLL);
+	}
+
+	/**
+	 * Starts waiting for a child, polled as often as its first second and then once per
+	 * {@code poll}.
+	 * @param pid the child, which no other thread of this process waits for
+	 * @param name the waiting thread's name
+	 * @param poll how often it is polled after its first second
+	 * @return its exit status once it is reaped; an unknown status if it is not (or no
+	 * longer) this process's child
+	 */
+	static CompletableFuture<ExitStatus> start(long pid, String name, Duration poll) {
 		CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
-		daemon(() -> reap(pid, exit), name).start();
+		daemon(() -> reap(pid, poll.toMillis(), exit), name).start();
 		return exit;
 	}
 
@@ -59,7 +73,7 @@ final class Reaper {
 		return thread;
 	}
 
-	private static void reap(long pid, CompletableFuture<ExitStatus> exit) {
+	private static void reap(long pid, long pollMillis, CompletableFuture<ExitStatus> exit) {
 		POSIX posix = NativePosix.get();
 		int[] status = new int[1];
 		long start = System.nanoTime();
@@ -74,7 +88,7 @@ final class Reaper {
 				return;
 			}
 			try {
-				Thread.sleep((System.nanoTime() - start < YOUNG_NANOS) ? YOUNG_POLL_MILLIS : POLL_MILLIS);
+				Thread.sleep((System.nanoTime() - start < YOUNG_NANOS) ? YOUNG_POLL_MILLIS : pollMillis);
 			}
 			catch (InterruptedException ex) {
 				return; // this process is exiting
