@@ -125,9 +125,9 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 	 * does (sd 0.045-0.053 a round in the runs of 2026-12-07), so one cell's 4 rounds
 	 * cannot tell 0.98 from 1.00; all of them can come close. The geometric mean of the
 	 * rounds' ratios, with its 95 % interval (Student's t on their logarithms).
-	 * @return the mean, the interval's low and high ends, and the number of rounds
+	 * @return the mean, its interval, and the number of rounds
 	 */
-	static double[] pooledTrainingRatio(List<CellResult> cells) {
+	static PooledRatio pooledTrainingRatio(List<CellResult> cells) {
 		List<Double> logs = cells.stream()
 			.flatMap((c) -> trainingRatioByRound(c).stream())
 			.filter((r) -> r > 0 && !r.isInfinite())
@@ -135,12 +135,22 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			.toList();
 		int n = logs.size();
 		if (n < 2) {
-			return new double[] { Double.NaN, Double.NaN, Double.NaN, n };
+			return new PooledRatio(Double.NaN, Double.NaN, Double.NaN, n);
 		}
 		double mean = mean(logs);
 		double variance = logs.stream().mapToDouble((l) -> (l - mean) * (l - mean)).sum() / (n - 1);
 		double half = studentT975(n - 1) * Math.sqrt(variance / n);
-		return new double[] { Math.exp(mean), Math.exp(mean - half), Math.exp(mean + half), n };
+		return new PooledRatio(Math.exp(mean), Math.exp(mean - half), Math.exp(mean + half), n);
+	}
+
+	/**
+	 * A ratio pooled over rounds.
+	 * @param geometricMean the geometric mean of the rounds' ratios
+	 * @param low95 the low end of its 95 % interval
+	 * @param high95 the high end of its 95 % interval
+	 * @param rounds how many rounds it is made of
+	 */
+	record PooledRatio(double geometricMean, double low95, double high95, int rounds) {
 	}
 
 	// the 97.5th percentile of Student's t, by degrees of freedom (1-30; the normal's beyond)
@@ -461,10 +471,10 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 		for (CellResult c : this.cells) {
 			target(md, "under load / idle ≤ 2, " + c.cell.name(), c, StartupReport::loadedOverIdle, 2, true);
 		}
-		double[] pooled = pooledTrainingRatio(this.cells);
+		PooledRatio pooled = pooledTrainingRatio(this.cells);
 		md.append(String.format(Locale.ROOT, "- throughput training / not training ≥ 0.98, the target (all %d rounds of "
-				+ "every cell, geometric mean; 95 %% interval %.3f–%.3f): %s (%.3f)%n", (int) pooled[3], pooled[1],
-				pooled[2], verdict(pooled[0] >= 0.98), pooled[0]));
+				+ "every cell, geometric mean; 95 %% interval %.3f–%.3f): %s (%.3f)%n", pooled.rounds(), pooled.low95(),
+				pooled.high95(), verdict(pooled.geometricMean() >= 0.98), pooled.geometricMean()));
 		for (CellResult c : this.cells) {
 			target(md, "the same, " + c.cell.name() + " alone (too few rounds to tell 0.98 from 1.00)", c,
 					StartupReport::trainingRatio, 0.98, false);
@@ -663,12 +673,12 @@ record StartupReport(Instant started, Instant ended, int rounds, int loadSeconds
 			cells.add(cell);
 		}
 		root.put("cells", cells);
-		double[] pooled = pooledTrainingRatio(this.cells);
+		PooledRatio pooled = pooledTrainingRatio(this.cells);
 		Map<String, Object> allRounds = new LinkedHashMap<>();
-		allRounds.put("rounds", (int) pooled[3]);
-		allRounds.put("geometricMean", pooled[0]);
-		allRounds.put("low95", pooled[1]);
-		allRounds.put("high95", pooled[2]);
+		allRounds.put("rounds", pooled.rounds());
+		allRounds.put("geometricMean", pooled.geometricMean());
+		allRounds.put("low95", pooled.low95());
+		allRounds.put("high95", pooled.high95());
 		root.put("trainingOverNotTrainingAllRounds", allRounds);
 		root.put("failed", failed());
 		root.put("requests", requests());
