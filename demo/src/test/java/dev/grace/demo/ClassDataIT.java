@@ -7,6 +7,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +56,10 @@ class ClassDataIT {
 		// JDK_JAVA_OPTIONS, so the command line and the cache's key stay the user's
 		Map<String, String> env = Map.of("JDK_JAVA_OPTIONS",
 				"-Xlog:class+load=info:file=" + classes.resolve("classes-%p.log"));
-		try (DemoProcess demo = DemoProcess.startOn(jdk25, env, "--grace.class-data.directory=" + cache)) {
+		// the JVM's own JIT, C1 and C2, as a service runs (the other tests stop at C1): the
+		// cache then carries C2's method profiles, and a new process has C2 threads to lower
+		try (DemoProcess demo = DemoProcess.startOn(jdk25, List.of("-Xmx256m"), DemoProcess.jar(), DemoProcess.freePort(),
+				DemoProcess.freePort(), env, "--grace.class-data.directory=" + cache)) {
 			long first = demo.awaitGeneration(1, DemoProcess.START_TIMEOUT).jsonLong("pid");
 			demo.awaitLog("training one in a side run", Duration.ofSeconds(30));
 			// under load the side run stops (SIGSTOP): it costs the serving process nothing;
@@ -114,19 +119,28 @@ class ClassDataIT {
 			// while it starts (a second or more without the cache), until it returns
 			Path main = Path.of("/proc", Long.toString(spawned), "task", Long.toString(spawned));
 			int starting = nice(main);
+			Set<Integer> compiling = new TreeSet<>();
 			long deadline = System.nanoTime() + DemoProcess.HANDOVER_TIMEOUT.toNanos();
 			while (nice(main) != serving && Files.exists(main) && System.nanoTime() < deadline) {
 				starting = Math.min(starting, nice(main));
+				compiling.addAll(compilerThreadsNice(spawned));
 				Thread.sleep(5);
 			}
 			long third = demo.awaitGeneration(3, DemoProcess.HANDOVER_TIMEOUT).jsonLong("pid");
 			assertThat(third).isEqualTo(spawned);
 			if (mayRaisePriority()) {
 				assertThat(starting).as("the new process's nice while it started").isEqualTo(serving - 10);
+				// its C2 threads: made at the start priority, then at the lowest until ready (and
+				// maybe seen once back, as the ready process returns every thread)
+				assertThat(compiling).as("nice of the new process's C2 threads while it started")
+					.contains(CpuPriority.NICEST)
+					.isSubsetOf(serving - 10, CpuPriority.NICEST, serving);
 				demo.awaitLog("back from the start priority to nice " + serving, Duration.ofSeconds(10));
 			}
 			else {
 				assertThat(starting).as("the new process's nice while it started").isEqualTo(serving);
+				assertThat(compiling).as("nice of the new process's C2 threads while it started")
+					.doesNotContain(CpuPriority.NICEST);
 				assertThat(demo.log()).contains("New processes start at this process's CPU priority");
 			}
 			// the threads that started a side run, and the JDK's reaper of that process,
@@ -197,6 +211,22 @@ class ClassDataIT {
 		}
 		catch (IOException ex) {
 			return true; // gone while we looked
+		}
+	}
+
+	private static List<Integer> compilerThreadsNice(long pid) throws IOException {
+		try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+			return tasks.filter((task) -> {
+				try {
+					return Files.readString(task.resolve("comm")).startsWith("C2 CompilerThre");
+				}
+				catch (IOException ex) {
+					return false; // gone while we looked
+				}
+			}).map(ClassDataIT::nice).filter((nice) -> nice != Integer.MAX_VALUE).toList();
+		}
+		catch (IOException ex) {
+			return List.of(); // the process is gone
 		}
 	}
 

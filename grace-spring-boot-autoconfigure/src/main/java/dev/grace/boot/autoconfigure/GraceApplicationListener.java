@@ -24,6 +24,7 @@ import org.springframework.util.ReflectionUtils;
 
 import dev.grace.boot.autoconfigure.GraceProperties.SupervisorMode;
 import dev.grace.boot.internal.RestartSignals;
+import dev.grace.boot.internal.posix.StartPriority;
 import dev.grace.boot.internal.supervisor.SupervisorLauncher;
 
 /**
@@ -61,6 +62,9 @@ class GraceApplicationListener implements SmartApplicationListener {
 			RestartSupport.checkPlatformInBackground((problem) -> {
 				if (problem != null) {
 					deactivateOnce(problem);
+				}
+				else {
+					StartPriority.lowerCompilerThreads(System.getenv());
 				}
 			});
 			this.installed = true;

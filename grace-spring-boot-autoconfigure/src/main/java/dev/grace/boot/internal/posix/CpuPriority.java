@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.stream.Stream;
 
 import jnr.ffi.LibraryLoader;
@@ -99,6 +100,34 @@ public final class CpuPriority {
 			}
 		}
 		return changed;
+	}
+
+	/**
+	 * Sets the nice value of this process's threads whose name starts with a prefix and
+	 * whose value now passes a test.
+	 * @param prefix the prefix, at most the 15 characters Linux keeps of a name
+	 * @param current the test of a thread's value now
+	 * @param nice the value
+	 * @return the threads whose value was changed
+	 */
+	public static int setNiceOfThreadsNamed(String prefix, IntPredicate current, int nice) {
+		int changed = 0;
+		for (int tid : threads()) {
+			if (name(tid).startsWith(prefix) && current.test(NativePosix.get().getpriority(PRIO_PROCESS, tid))
+					&& NativePosix.get().setpriority(PRIO_PROCESS, tid, nice) == 0) {
+				changed++;
+			}
+		}
+		return changed;
+	}
+
+	private static String name(int tid) {
+		try {
+			return Files.readString(Path.of("/proc/self/task", Integer.toString(tid), "comm")).trim();
+		}
+		catch (IOException ex) {
+			return ""; // gone meanwhile
+		}
 	}
 
 	private static List<Integer> threads() {

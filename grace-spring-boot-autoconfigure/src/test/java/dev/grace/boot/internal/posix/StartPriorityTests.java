@@ -2,6 +2,8 @@ package dev.grace.boot.internal.posix;
 
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Assumptions;
@@ -71,6 +73,57 @@ class StartPriorityTests {
 		boosted.join();
 
 		assertThat(after.get()).isEqualTo(own);
+	}
+
+	@Test
+	void compilerThreadsStartAtTheLowestPriorityUntilReady() throws Exception {
+		int own = CpuPriority.niceOfCallingThread();
+		assumeMayRaise(own);
+		Map<String, String> env = Map.of(StartPriority.VARIABLE, Integer.toString(own));
+		CountDownLatch raised = new CountDownLatch(1);
+		Semaphore look = new Semaphore(0);
+		Semaphore seen = new Semaphore(0);
+		AtomicInteger nice = new AtomicInteger(Integer.MIN_VALUE);
+		// named as HotSpot's C2 threads are; this JVM's own are at the serving priority, so
+		// they are left alone
+		Thread compiler = new Thread(() -> {
+			CpuPriority.setNiceOfCallingThread(own - 2);
+			raised.countDown();
+			try {
+				while (look.tryAcquire(10, TimeUnit.SECONDS)) {
+					nice.set(CpuPriority.niceOfCallingThread());
+					seen.release();
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}, "C2 CompilerThread-test");
+		compiler.setDaemon(true);
+		compiler.start();
+		raised.await();
+		try {
+			assertThat(StartPriority.lowerCompilerThreads(Map.of())).as("not a restarted process").isZero();
+			assertThat(niceOf(compiler, look, seen, nice)).isEqualTo(own - 2);
+
+			assertThat(StartPriority.lowerCompilerThreads(env)).isEqualTo(1);
+			assertThat(niceOf(compiler, look, seen, nice)).isEqualTo(CpuPriority.NICEST);
+
+			new StartPriority(10, env).asServiceManager().ready();
+			assertThat(niceOf(compiler, look, seen, nice)).isEqualTo(own);
+			assertThat(StartPriority.lowerCompilerThreads(env)).as("once ready").isZero();
+			assertThat(niceOf(compiler, look, seen, nice)).isEqualTo(own);
+		}
+		finally {
+			compiler.interrupt();
+		}
+	}
+
+	private static int niceOf(Thread thread, Semaphore look, Semaphore seen, AtomicInteger nice)
+			throws InterruptedException {
+		look.release();
+		assertThat(seen.tryAcquire(10, TimeUnit.SECONDS)).as("%s answered", thread.getName()).isTrue();
+		return nice.get();
 	}
 
 	@Test
