@@ -35,7 +35,8 @@ import static org.awaitility.Awaitility.await;
  * shows; a cache changed after it was written is removed, not used, and the restart
  * still succeeds. The side run that trains it runs in SCHED_IDLE and stops while the
  * serving process is under load, and each new process
- * starts above the serving process's CPU priority and returns to it once ready.
+ * starts above the serving process's CPU priority, its C2 compiler threads at the lowest,
+ * and returns to it once ready.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ClassDataIT {

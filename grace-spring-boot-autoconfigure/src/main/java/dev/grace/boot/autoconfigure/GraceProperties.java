@@ -37,9 +37,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * server-sent events, HTTP/2) when a restart hands over.
  * @param startPriorityBoost How many nice steps above the serving process a restarted
  * process runs until it is ready, so that a busy machine does not stretch the restart:
- * the serving process keeps serving, a little slower, meanwhile. Needs CAP_SYS_NICE (or a
- * LimitNICE that allows it); without it the new process starts at the serving
- * process's priority. 0 turns it off.
+ * the serving process keeps serving, a little slower, meanwhile; its C2 compiler threads
+ * run at nice 19 until then. Needs CAP_SYS_NICE (or a LimitNICE that allows it); without
+ * it the new process starts at the serving process's priority. 0 turns it off.
  * @since 0.1.0
  */
 @ConfigurationProperties("grace")

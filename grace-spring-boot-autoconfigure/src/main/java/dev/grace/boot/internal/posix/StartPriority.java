@@ -24,13 +24,13 @@ import dev.grace.boot.internal.ServiceManager;
  * always allowed, so neither process can be left at the higher priority.
  * <p>
  * Until it is ready, the new process also keeps its C2 compiler threads at the lowest
- * priority ({@link #lowerCompilerThreads}). On 2 cores an AOT cache's method profiles
- * (JDK 25) have C2 compile from the first second: it took 1.8 s of CPU in a 2.7 s start,
- * against 1.6 s for the main thread, which then got two thirds of a core. Measured by hand
- * (Java 25, extracted layout, its AOT cache, 8 interleaved pairs): "Started … in" 1.76–1.95 s
- * against 2.04–2.30 s. Only a process told the value to return to may do it: lowering a
- * nice value back takes the same right as the boost, and a compiler thread left at the
- * lowest priority would starve the JIT for the process's whole life.
+ * priority ({@link #lowerCompilerThreads}). With an AOT cache's method profiles (JDK 25)
+ * C2 compiles from the first second: on 2 cores it took 1.8 s of CPU in a 3.2 s start, C1
+ * 0.95 s and the main thread, which the start waits for, 1.55 s. By hand (Java 25,
+ * extracted layout, its AOT cache, 8 interleaved pairs) "Started … in" read 1.67–1.95 s
+ * with C2 at nice 19 against 1.95–2.30 s without. Only a process told the value to return
+ * to does it: lowering a nice value back takes the same right as the boost, and a C2
+ * thread left at nice 19 would starve the JIT for the process's whole life.
  */
 public final class StartPriority {
 
