@@ -1,7 +1,6 @@
 package dev.grace.boot.internal.posix;
 
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,29 +49,12 @@ class StartPriorityTests {
 	void readyPutsEveryThreadBackToTheServingPriority() throws Exception {
 		int own = CpuPriority.niceOfCallingThread();
 		assumeMayRaise(own);
-		CountDownLatch raised = new CountDownLatch(1);
-		CountDownLatch checked = new CountDownLatch(1);
-		AtomicInteger after = new AtomicInteger(Integer.MIN_VALUE);
 		// a thread of a process that started boosted
-		Thread boosted = new Thread(() -> {
-			CpuPriority.setNiceOfCallingThread(own - 2);
-			raised.countDown();
-			try {
-				checked.await();
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-			after.set(CpuPriority.niceOfCallingThread());
-		});
-		boosted.start();
-		raised.await();
+		try (BoostedThread boosted = new BoostedThread("boosted", own - 2)) {
+			new StartPriority(10, Map.of(StartPriority.VARIABLE, Integer.toString(own))).asServiceManager().ready();
 
-		new StartPriority(10, Map.of(StartPriority.VARIABLE, Integer.toString(own))).asServiceManager().ready();
-		checked.countDown();
-		boosted.join();
-
-		assertThat(after.get()).isEqualTo(own);
+			assertThat(boosted.nice()).isEqualTo(own);
+		}
 	}
 
 	@Test
@@ -80,50 +62,20 @@ class StartPriorityTests {
 		int own = CpuPriority.niceOfCallingThread();
 		assumeMayRaise(own);
 		Map<String, String> env = Map.of(StartPriority.VARIABLE, Integer.toString(own));
-		CountDownLatch raised = new CountDownLatch(1);
-		Semaphore look = new Semaphore(0);
-		Semaphore seen = new Semaphore(0);
-		AtomicInteger nice = new AtomicInteger(Integer.MIN_VALUE);
 		// named as HotSpot's C2 threads are; this JVM's own are at the serving priority, so
 		// they are left alone
-		Thread compiler = new Thread(() -> {
-			CpuPriority.setNiceOfCallingThread(own - 2);
-			raised.countDown();
-			try {
-				while (look.tryAcquire(10, TimeUnit.SECONDS)) {
-					nice.set(CpuPriority.niceOfCallingThread());
-					seen.release();
-				}
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}, "C2 CompilerThread-test");
-		compiler.setDaemon(true);
-		compiler.start();
-		raised.await();
-		try {
+		try (BoostedThread compiler = new BoostedThread("C2 CompilerThread-test", own - 2)) {
 			assertThat(StartPriority.lowerCompilerThreads(Map.of())).as("not a restarted process").isZero();
-			assertThat(niceOf(compiler, look, seen, nice)).isEqualTo(own - 2);
+			assertThat(compiler.nice()).isEqualTo(own - 2);
 
 			assertThat(StartPriority.lowerCompilerThreads(env)).isEqualTo(1);
-			assertThat(niceOf(compiler, look, seen, nice)).isEqualTo(CpuPriority.NICEST);
+			assertThat(compiler.nice()).isEqualTo(CpuPriority.NICEST);
 
 			new StartPriority(10, env).asServiceManager().ready();
-			assertThat(niceOf(compiler, look, seen, nice)).isEqualTo(own);
+			assertThat(compiler.nice()).isEqualTo(own);
 			assertThat(StartPriority.lowerCompilerThreads(env)).as("once ready").isZero();
-			assertThat(niceOf(compiler, look, seen, nice)).isEqualTo(own);
+			assertThat(compiler.nice()).isEqualTo(own);
 		}
-		finally {
-			compiler.interrupt();
-		}
-	}
-
-	private static int niceOf(Thread thread, Semaphore look, Semaphore seen, AtomicInteger nice)
-			throws InterruptedException {
-		look.release();
-		assertThat(seen.tryAcquire(10, TimeUnit.SECONDS)).as("%s answered", thread.getName()).isTrue();
-		return nice.get();
 	}
 
 	@Test
@@ -137,6 +89,53 @@ class StartPriorityTests {
 	private static void assumeMayRaise(int own) {
 		Assumptions.assumeTrue(CpuPriority.setNiceOfCallingThread(own - 1) && CpuPriority.setNiceOfCallingThread(own),
 				"raising a thread's CPU priority needs CAP_SYS_NICE (CI runs as root)");
+	}
+
+	/**
+	 * A thread at a nice value of its own, which only it can read (Java knows no thread's
+	 * id in the kernel): it reads it when asked.
+	 */
+	private static final class BoostedThread implements AutoCloseable {
+
+		private final Semaphore look = new Semaphore(0);
+
+		private final Semaphore seen = new Semaphore(0);
+
+		private final AtomicInteger nice = new AtomicInteger(Integer.MIN_VALUE);
+
+		private final Thread thread;
+
+		BoostedThread(String name, int nice) throws InterruptedException {
+			this.thread = new Thread(() -> run(nice), name);
+			this.thread.setDaemon(true);
+			this.thread.start();
+			assertThat(nice()).as("%s at nice %d", name, nice).isEqualTo(nice);
+		}
+
+		private void run(int value) {
+			CpuPriority.setNiceOfCallingThread(value);
+			try {
+				while (this.look.tryAcquire(10, TimeUnit.SECONDS)) {
+					this.nice.set(CpuPriority.niceOfCallingThread());
+					this.seen.release();
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+
+		int nice() throws InterruptedException {
+			this.look.release();
+			assertThat(this.seen.tryAcquire(10, TimeUnit.SECONDS)).as("%s answered", this.thread.getName()).isTrue();
+			return this.nice.get();
+		}
+
+		@Override
+		public void close() {
+			this.thread.interrupt();
+		}
+
 	}
 
 }
