@@ -206,24 +206,25 @@ class ClassDataIT {
 	}
 
 	private static boolean isSideRunsStarter(Path task) {
+		String name = name(task);
+		return name == null || name.startsWith("grace-class-dat") || name.startsWith("process reaper");
+	}
+
+	// null once the thread is gone
+	private static String name(Path task) {
 		try {
-			String name = Files.readString(task.resolve("comm")).trim();
-			return name.startsWith("grace-class-dat") || name.startsWith("process reaper");
+			return Files.readString(task.resolve("comm")).trim();
 		}
 		catch (IOException ex) {
-			return true; // gone while we looked
+			return null;
 		}
 	}
 
 	private static List<Integer> compilerThreadsNice(long pid) throws IOException {
 		try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
 			return tasks.filter((task) -> {
-				try {
-					return Files.readString(task.resolve("comm")).startsWith("C2 CompilerThre");
-				}
-				catch (IOException ex) {
-					return false; // gone while we looked
-				}
+				String name = name(task);
+				return name != null && name.startsWith("C2 CompilerThre");
 			}).map(ClassDataIT::nice).filter((nice) -> nice != Integer.MAX_VALUE).toList();
 		}
 		catch (IOException ex) {

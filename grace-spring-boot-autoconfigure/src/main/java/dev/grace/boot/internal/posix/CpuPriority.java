@@ -86,14 +86,7 @@ public final class CpuPriority {
 	public static int setNiceOfEveryThread(int nice) {
 		int changed = 0;
 		for (int pass = 0; pass < PASSES; pass++) {
-			int changedNow = 0;
-			for (int tid : threads()) {
-				// a thread gone meanwhile fails both calls: nothing to do
-				if (NativePosix.get().getpriority(PRIO_PROCESS, tid) != nice
-						&& NativePosix.get().setpriority(PRIO_PROCESS, tid, nice) == 0) {
-					changedNow++;
-				}
-			}
+			int changedNow = setNiceOfThreads((tid) -> true, (current) -> current != nice, nice);
 			changed += changedNow;
 			if (changedNow == 0) {
 				break;
@@ -111,9 +104,14 @@ public final class CpuPriority {
 	 * @return the threads whose value was changed
 	 */
 	public static int setNiceOfThreadsNamed(String prefix, IntPredicate current, int nice) {
+		return setNiceOfThreads((tid) -> name(tid).startsWith(prefix), current, nice);
+	}
+
+	private static int setNiceOfThreads(IntPredicate which, IntPredicate current, int nice) {
 		int changed = 0;
 		for (int tid : threads()) {
-			if (name(tid).startsWith(prefix) && current.test(NativePosix.get().getpriority(PRIO_PROCESS, tid))
+			// a thread gone meanwhile fails both calls: nothing to do
+			if (which.test(tid) && current.test(NativePosix.get().getpriority(PRIO_PROCESS, tid))
 					&& NativePosix.get().setpriority(PRIO_PROCESS, tid, nice) == 0) {
 				changed++;
 			}
